@@ -1,0 +1,55 @@
+// THE interface the search sees: a task model that trains episode by episode on a selection of candidates.
+
+export type Split = 'train' | 'dev' | 'test';
+
+/** Per-episode settings the search passes to the task model. */
+export interface EpisodeSettings {
+  /** One flag per candidate, in `candidateNames` order; deselected blocks are skipped in compute. */
+  selection: readonly boolean[];
+  /** 'learned-sigmoid' scales every selected block by σ(w_l), w_l trained with the model (All+Weight baseline). */
+  blockWeighting: 'none' | 'learned-sigmoid';
+}
+
+export interface EpochResult {
+  epoch: number;
+  trainLoss: number;
+  devScore: number;
+  tokensPerSecond: number;
+  seconds: number;
+  learningRate: number;
+}
+
+export interface Evaluation {
+  /** The task's headline metric (span F1, accuracy, LAS, LF), in percent. */
+  score: number;
+  /** Further figures (precision, recall, UAS, per-type F1 ...). */
+  details: Record<string, number>;
+}
+
+/**
+ * A task model the search drives. The model persists across episodes; `beginEpisode` rebuilds optimizer and
+ * schedule. State is saved after every epoch so a killed search resumes bit for bit.
+ */
+export interface SearchableTask {
+  readonly taskName: string;
+  /** Headline metric name, e.g. 'F1', 'accuracy', 'LAS'. */
+  readonly metricName: string;
+  readonly candidateNames: readonly string[];
+
+  beginEpisode(settings: EpisodeSettings): void;
+  /** Train one epoch on the current episode's selection, then score dev. */
+  trainEpoch(): Promise<EpochResult>;
+  evaluate(split: Split): Promise<Evaluation>;
+
+  /** Everything needed to continue training exactly: parameters, optimizer, schedule, RNG, episode settings. */
+  saveState(dir: string): Promise<void>;
+  loadState(dir: string): Promise<void>;
+  /** Parameters only, as a loadable model bundle. */
+  saveCheckpoint(dir: string): Promise<void>;
+  loadCheckpoint(dir: string): Promise<void>;
+
+  /** Predictions of the current model on a split, in a task-specific serialisable form (for the Ensemble baseline). */
+  predict(split: Split): Promise<unknown>;
+  /** Score a majority vote over several models' predictions on a split. */
+  scoreVote(predictions: readonly unknown[], split: Split): Promise<Evaluation>;
+}
