@@ -1,0 +1,179 @@
+// `ace eval`: scores a prediction file against a gold file and prints the official scorer's report.
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { InputError, UsageError } from '../util/errors.js';
+import { type ColumnRecord, type ColumnSpec, parseColumns } from '../formats/conll-column.js';
+import { type ConlluSentence, conlluToGraph, conlluToTree, parseConllu } from '../formats/conllu.js';
+import { type SdpSentence, parseSdp, sdpToGraph } from '../formats/sdp.js';
+import { conllevalScore, formatConllevalReport, splitTag } from '../metrics/spans.js';
+import { attachmentScores, excludeGoldPunct, formatConll18Rows } from '../metrics/attachment.js';
+import { enhancedScores, formatEnhancedRows, formatSdpBlock, sdpScores } from '../metrics/graph.js';
+import { formatFixedC } from '../metrics/fixed-format.js';
+
+export const EVAL_FORMATS = ['conll', 'conllu', 'sdp', 'absa'] as const;
+export type EvalFormat = (typeof EVAL_FORMATS)[number];
+export const EVAL_SCHEMES = ['iob1', 'iob2', 'bioes'] as const;
+export type EvalScheme = (typeof EVAL_SCHEMES)[number];
+
+export interface EvalOptions {
+  format: EvalFormat;
+  gold: string;
+  pred: string;
+  /** conll only: the tag prefixes to accept (iob1/iob2: B- I-; bioes: also E- S-). Default: any of B I E S. */
+  scheme?: EvalScheme;
+}
+
+function readText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new InputError(file, undefined, `cannot read: ${(err as Error).message}`);
+  }
+}
+
+/** The column count of a column file, from its first token line (the readers need it up front). */
+function columnSpecOf(text: string, file: string): ColumnSpec {
+  const lines = text.split(/\r?\n/);
+  const at = lines.findIndex((l) => l.trim() !== '' && !/^[ \t]*-DOCSTART-([ \t]|$)/.test(l));
+  if (at < 0) throw new InputError(file, undefined, 'no token lines');
+  const n = (lines[at] as string).trim().split(/[ \t]+/).length;
+  if (n < 2) throw new InputError(file, at + 1, 'a token line needs at least a word and a tag column');
+  return { name: 'column file', columns: ['word', ...Array.from({ length: n - 1 }, (_, i) => `c${i + 1}`)], docstart: true };
+}
+
+function allowedPrefixes(scheme: EvalScheme | undefined): string {
+  return scheme === 'iob1' || scheme === 'iob2' ? 'BI' : 'BIES';
+}
+
+/** Tags of one record's last column, each checked to be O or PREFIX-TYPE with an allowed prefix. */
+function tagsOf(rec: ColumnRecord, file: string, scheme: EvalScheme | undefined): string[] {
+  const allowed = allowedPrefixes(scheme);
+  return rec.cells.map((row, i) => {
+    const tag = row[row.length - 1] as string;
+    if (tag === 'O') return tag;
+    const { prefix, type } = splitTag(tag);
+    if (prefix.length !== 1 || !allowed.includes(prefix) || type === '') {
+      const expected = `O or ${[...allowed].map((p) => `${p}-TYPE`).join(', ')}`;
+      throw new InputError(file, rec.line + i, `tag '${tag}' is not a${scheme ? `n ${scheme.toUpperCase()}` : ''} tag (expected ${expected})`);
+    }
+    return tag;
+  });
+}
+
+function evalConll(opts: EvalOptions): string {
+  const goldText = readText(opts.gold);
+  const predText = readText(opts.pred);
+  // -DOCSTART- lines are document markers, not tokens, as in the published CoNLL statistics.
+  const gold = parseColumns(goldText, columnSpecOf(goldText, opts.gold), opts.gold).filter((r) => r.kind === 'sentence');
+  const pred = parseColumns(predText, columnSpecOf(predText, opts.pred), opts.pred).filter((r) => r.kind === 'sentence');
+  if (gold.length !== pred.length) {
+    throw new InputError(opts.pred, undefined, `${pred.length} sentences, but the gold file ${opts.gold} has ${gold.length}`);
+  }
+  const goldTags: string[][] = [];
+  const predTags: string[][] = [];
+  gold.forEach((g, s) => {
+    const p = pred[s] as ColumnRecord;
+    if (p.cells.length !== g.cells.length) {
+      throw new InputError(opts.pred, p.line, `sentence ${s + 1} has ${p.cells.length} tokens, the gold sentence at ${opts.gold}:${g.line} has ${g.cells.length}`);
+    }
+    g.cells.forEach((row, i) => {
+      if ((p.cells[i] as string[])[0] !== row[0]) {
+        throw new InputError(opts.pred, p.line + i, `word '${(p.cells[i] as string[])[0]}' differs from the gold word '${row[0]}' at ${opts.gold}:${g.line + i}`);
+      }
+    });
+    goldTags.push(tagsOf(g, opts.gold, opts.scheme));
+    predTags.push(tagsOf(p, opts.pred, opts.scheme));
+  });
+  return formatConllevalReport(conllevalScore(goldTags, predTags));
+}
+
+/** Gold and predicted sentences must hold the same words; the message names the predicted sentence. */
+function checkAligned(goldWords: readonly string[], predWords: readonly string[], predFile: string, where: string | number, goldWhere: string): void {
+  if (goldWords.length !== predWords.length) {
+    throw new InputError(predFile, where, `${predWords.length} words, the gold sentence ${goldWhere} has ${goldWords.length}`);
+  }
+  const i = goldWords.findIndex((w, k) => w !== predWords[k]);
+  if (i >= 0) throw new InputError(predFile, where, `word ${i + 1} '${predWords[i]}' differs from the gold word '${goldWords[i]}'`);
+}
+
+function evalConllu(opts: EvalOptions): string {
+  // DEPS is read only where present; Tweebank writes other things there, so it is not validated.
+  const gold = parseConllu(readText(opts.gold), opts.gold, { validateDeps: false });
+  const pred = parseConllu(readText(opts.pred), opts.pred, { validateDeps: false });
+  if (gold.length !== pred.length) throw new InputError(opts.pred, undefined, `${pred.length} sentences, but the gold file ${opts.gold} has ${gold.length}`);
+  const where = (s: ConlluSentence): string | number => s.id ?? s.line;
+  const goldTrees = gold.map(conlluToTree);
+  const predTrees = pred.map(conlluToTree);
+  goldTrees.forEach((g, s) => {
+    const p = pred[s] as ConlluSentence;
+    checkAligned(g.words, (predTrees[s] as typeof g).words, opts.pred, where(p), `${(gold[s] as ConlluSentence).id ?? `at ${opts.gold}:${(gold[s] as ConlluSentence).line}`}`);
+  });
+  const official = attachmentScores(goldTrees, predTrees);
+  const noPunct = attachmentScores(goldTrees, predTrees, excludeGoldPunct(goldTrees.map((t) => t.features?.upos ?? [])));
+  const pct = (x: number): string => formatFixedC(100 * x, 2);
+  let out = formatConll18Rows(official);
+  out += `\nExcluding words with gold UPOS PUNCT (${noPunct.words} of ${official.words} words): UAS ${pct(noPunct.uas)}  LAS ${pct(noPunct.las)}\n`;
+  const hasDeps = gold.some((s) => s.tokens.some((t) => t.kind === 'word' && t.cells[8] !== '_'));
+  if (hasDeps) {
+    const graphOf = (s: ConlluSentence, file: string): ReturnType<typeof conlluToGraph> => {
+      try {
+        return conlluToGraph(s);
+      } catch (err) {
+        throw new InputError(file, where(s), (err as Error).message);
+      }
+    };
+    out += `\n${formatEnhancedRows(enhancedScores(gold.map((s) => graphOf(s, opts.gold)), pred.map((s) => graphOf(s, opts.pred))))}`;
+  }
+  return out;
+}
+
+function evalSdp(opts: EvalOptions): string {
+  const gold = parseSdp(readText(opts.gold), opts.gold);
+  const pred = parseSdp(readText(opts.pred), opts.pred);
+  if (gold.length !== pred.length) throw new InputError(opts.pred, undefined, `${pred.length} sentences, but the gold file ${opts.gold} has ${gold.length}`);
+  const goldGraphs = gold.map(sdpToGraph);
+  const predGraphs = pred.map(sdpToGraph);
+  goldGraphs.forEach((g, s) => {
+    const p = pred[s] as SdpSentence;
+    if (p.id !== (gold[s] as SdpSentence).id) throw new InputError(opts.pred, p.line, `sentence #${p.id} where the gold file has #${(gold[s] as SdpSentence).id}`);
+    checkAligned(g.words, (predGraphs[s] as typeof g).words, opts.pred, `#${p.id}`, `#${(gold[s] as SdpSentence).id}`);
+  });
+  return [true, false].map((includeTop) => formatSdpBlock(sdpScores(goldGraphs, predGraphs, { includeTop }), includeTop, gold.length)).join('\n');
+}
+
+/** Scores `opts.pred` against `opts.gold` and returns the report text. */
+export function runEval(opts: EvalOptions): string {
+  if (opts.scheme !== undefined && opts.format !== 'conll') throw new UsageError('--scheme applies to --format conll only');
+  switch (opts.format) {
+    case 'conll':
+      return evalConll(opts);
+    case 'conllu':
+      return evalConllu(opts);
+    case 'sdp':
+      return evalSdp(opts);
+    case 'absa':
+      throw new UsageError('--format absa needs the ABSA reader (src/formats/absa.ts), which is not available yet');
+  }
+}
+
+function oneOf<T extends string>(name: string, values: readonly T[]): (v: string) => T {
+  return (v) => {
+    if (!(values as readonly string[]).includes(v)) throw new UsageError(`${name} must be one of ${values.join(', ')}, got '${v}'`);
+    return v as T;
+  };
+}
+
+export function register(program: Command): void {
+  program
+    .command('eval')
+    .description('score predictions against gold data as the official scorers do (conlleval, CoNLL 2018 UD, SDP toolkit)')
+    .requiredOption('--format <format>', EVAL_FORMATS.join(' | '), oneOf('--format', EVAL_FORMATS))
+    .requiredOption('--gold <file>', 'gold file')
+    .requiredOption('--pred <file>', 'prediction file (conll: the gold layout with the predicted tag in the last column)')
+    .option('--scheme <scheme>', `conll tag scheme to accept: ${EVAL_SCHEMES.join(' | ')}`, oneOf('--scheme', EVAL_SCHEMES))
+    .action((opts: { format: EvalFormat; gold: string; pred: string; scheme?: EvalScheme }) => {
+      const o: EvalOptions = { format: opts.format, gold: opts.gold, pred: opts.pred };
+      if (opts.scheme !== undefined) o.scheme = opts.scheme;
+      process.stdout.write(runEval(o));
+    });
+}

@@ -1,0 +1,132 @@
+// Tests `ace eval` end to end on small hand-made files (exact report text), real data, and bad input.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { register, runEval } from '../../src/cli/eval.js';
+import { InputError, UsageError } from '../../src/util/errors.js';
+import { dataHome, dataSkip } from '../helpers/data-home.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'ace-eval-'));
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+const file = (name: string, text: string): string => {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+};
+
+const goldConll = file('gold.conll', '-DOCSTART- -X- -X- O\n\nEU NNP B-NP B-ORG\nrejects VBZ B-VP O\nGerman JJ B-NP B-MISC\ncall NN I-NP O\n\nPeter NNP B-NP B-PER\nBlackburn NNP I-NP I-PER\n\n');
+const predConll = file('pred.conll', '-DOCSTART- -X- -X- O\n\nEU NNP B-NP B-ORG\nrejects VBZ B-VP O\nGerman JJ B-NP I-MISC\ncall NN I-NP I-MISC\n\nPeter NNP B-NP B-LOC\nBlackburn NNP I-NP I-PER\n\n');
+
+test('conll: conlleval report over the last column, -DOCSTART- not counted', () => {
+  // Gold: ORG[0] MISC[2] | PER[0,2). Pred: ORG[0] MISC[2,4) (boundary wrong) | LOC[0] PER[1] (I-PER after B-LOC starts).
+  assert.equal(
+    runEval({ format: 'conll', gold: goldConll, pred: predConll }),
+    'processed 6 tokens with 3 phrases; found: 4 phrases; correct: 1.\n' +
+      'accuracy:  50.00%; precision:  25.00%; recall:  33.33%; FB1:  28.57\n' +
+      '              LOC: precision:   0.00%; recall:   0.00%; FB1:   0.00  1\n' +
+      '             MISC: precision:   0.00%; recall:   0.00%; FB1:   0.00  1\n' +
+      '              ORG: precision: 100.00%; recall: 100.00%; FB1: 100.00  1\n' +
+      '              PER: precision:   0.00%; recall:   0.00%; FB1:   0.00  1\n',
+  );
+});
+
+test('conll: bad tags and misaligned files fail naming file and line', () => {
+  const bad = file('bad.conll', 'EU NNP B-NP B-ORG\nrejects VBZ B-VP X-ORG\n\n');
+  const g2 = file('g2.conll', 'EU NNP B-NP B-ORG\nrejects VBZ B-VP O\n\n');
+  assert.throws(
+    () => runEval({ format: 'conll', gold: g2, pred: bad }),
+    (e: unknown) => e instanceof InputError && e.file === bad && e.where === 2 && /tag 'X-ORG'/.test(e.problem),
+  );
+  const bioes = file('bioes.conll', 'EU NNP B-NP S-ORG\nrejects VBZ B-VP O\n\n');
+  assert.throws(() => runEval({ format: 'conll', gold: g2, pred: bioes, scheme: 'iob1' }), (e: unknown) => e instanceof InputError && e.where === 1);
+  assert.match(runEval({ format: 'conll', gold: g2, pred: bioes, scheme: 'bioes' }), /found: 1 phrases; correct: 1\./);
+  const otherWord = file('other.conll', 'EU NNP B-NP B-ORG\naccepts VBZ B-VP O\n\n');
+  assert.throws(() => runEval({ format: 'conll', gold: g2, pred: otherWord }), (e: unknown) => e instanceof InputError && e.file === otherWord && e.where === 2);
+  assert.throws(() => runEval({ format: 'conll', gold: g2, pred: join(dir, 'missing') }), (e: unknown) => e instanceof InputError && /cannot read/.test(e.problem));
+});
+
+const conllu = (heads: number[], rels: string[]): string =>
+  '# sent_id = s1\n' +
+  ['They', 'were', 'seen', '.'].map((w, i) => `${i + 1}\t${w}\t_\t${i === 3 ? 'PUNCT' : 'X'}\t_\t_\t${heads[i]}\t${rels[i]}\t_\t_`).join('\n') +
+  '\n\n';
+
+test('conllu: CoNLL 2018 UAS/LAS rows and the punctuation-excluded line', () => {
+  const gold = file('gold.conllu', conllu([3, 3, 0, 3], ['nsubj:pass', 'aux:pass', 'root', 'punct']));
+  const pred = file('pred.conllu', conllu([3, 3, 0, 2], ['nsubj', 'aux', 'root', 'punct']));
+  assert.equal(
+    runEval({ format: 'conllu', gold, pred }),
+    'Metric     | Precision |    Recall |  F1 Score | AligndAcc\n' +
+      '-----------+-----------+-----------+-----------+-----------\n' +
+      'UAS        |     75.00 |     75.00 |     75.00 |     75.00\n' +
+      'LAS        |     75.00 |     75.00 |     75.00 |     75.00\n' +
+      '\nExcluding words with gold UPOS PUNCT (3 of 4 words): UAS 100.00  LAS 100.00\n',
+  );
+});
+
+test('sdp: blocks with and without top arcs', { skip: dataSkip() }, () => {
+  const goldPath = join(dataHome(), 'sdp-sample', 'dm', 'wsj.sdp');
+  // Prediction: every TOP flag cleared, everything else gold.
+  const text = readFileSync(goldPath, 'utf8')
+    .split('\n')
+    .map((l) => {
+      const c = l.split('\t');
+      if (c.length >= 7 && /^\d+$/.test(c[0] as string)) c[4] = '-';
+      return c.join('\t');
+    })
+    .join('\n');
+  const pred = file('pred.sdp', text);
+  const report = runEval({ format: 'sdp', gold: goldPath, pred });
+  const blocks = report.split('## Scores ').slice(1);
+  assert.equal(blocks.length, 2);
+  assert.match(blocks[0] as string, /^including/);
+  const num = (b: string, key: string): number => Number(new RegExp(`^${key}: (.*)$`, 'm').exec(b)?.[1]);
+  // With tops: recall loses exactly the top arcs, precision stays 1. Without: perfect.
+  const goldEdges = num(blocks[0] as string, 'Number of edges in gold standard');
+  const predEdges = num(blocks[0] as string, 'Number of edges in system output');
+  const tops = goldEdges - predEdges;
+  const topFlags = readFileSync(goldPath, 'utf8').split('\n').filter((l) => l.split('\t')[4] === '+').length;
+  assert.equal(tops, topFlags);
+  assert.ok(tops > 0);
+  assert.equal(num(blocks[0] as string, 'LP'), 1);
+  assert.equal(num(blocks[0] as string, 'LR'), Number((predEdges / goldEdges).toFixed(6)));
+  // Exact match with tops only for sentences that have no top node.
+  const sentences = readFileSync(goldPath, 'utf8').split(/\n\n+/).filter((b) => /^#\d/m.test(b));
+  const withoutTop = sentences.filter((b) => !b.split('\n').some((l) => l.split('\t')[4] === '+')).length;
+  assert.equal(num(blocks[0] as string, 'LM'), Number((withoutTop / sentences.length).toFixed(6)));
+  assert.equal(num(blocks[1] as string, 'LF'), 1);
+  assert.equal(num(blocks[1] as string, 'UM'), 1);
+});
+
+test('absa is reported as missing its reader; --scheme only for conll', () => {
+  assert.throws(() => runEval({ format: 'absa', gold: goldConll, pred: predConll }), UsageError);
+  assert.throws(() => runEval({ format: 'sdp', gold: goldConll, pred: predConll, scheme: 'iob2' }), UsageError);
+});
+
+test('registered command parses options and prints the report', async () => {
+  const program = new Command().exitOverride();
+  register(program);
+  let out = '';
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string) => {
+    out += chunk;
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    await program.parseAsync(['eval', '--format', 'conll', '--gold', goldConll, '--pred', predConll, '--scheme', 'iob2'], { from: 'user' });
+  } finally {
+    process.stdout.write = write;
+  }
+  assert.match(out, /^processed 6 tokens with 3 phrases; found: 4 phrases; correct: 1\.\n/);
+  assert.throws(() => program.parse(['eval', '--format', 'xml', '--gold', 'a', '--pred', 'b'], { from: 'user' }), /--format must be one of/);
+});
+
+test('conll on real data: CoNLL-2003 test scored against itself gives the published phrase counts', { skip: dataSkip() }, () => {
+  const g = join(dataHome(), 'conll2003-en', 'eng.testb');
+  const report = runEval({ format: 'conll', gold: g, pred: g, scheme: 'iob1' });
+  assert.match(report, /^processed 46435 tokens with 5648 phrases; found: 5648 phrases; correct: 5648\.\n/);
+  assert.match(report, /LOC: precision: 100\.00%; recall: 100\.00%; FB1: 100\.00  1668\n/);
+  assert.match(report, /PER: precision: 100\.00%; recall: 100\.00%; FB1: 100\.00  1617\n/);
+});
