@@ -41,10 +41,14 @@ export interface SearchableTask {
   trainEpoch(): Promise<EpochResult>;
   evaluate(split: Split): Promise<Evaluation>;
 
-  /** Everything needed to continue training exactly: parameters, optimizer, schedule, RNG, episode settings. */
+  /**
+   * Everything needed to continue training exactly: parameters, optimizer, schedule, RNG, episode settings.
+   * `dir` exists and is empty; write only inside it (the search commits it by renaming its parent folder).
+   * After `loadState` the model continues the saved episode: the search does not call `beginEpisode` again.
+   */
   saveState(dir: string): Promise<void>;
   loadState(dir: string): Promise<void>;
-  /** Parameters only, as a loadable model bundle. */
+  /** Parameters only, as a loadable model bundle (`dir` exists and is empty). */
   saveCheckpoint(dir: string): Promise<void>;
   loadCheckpoint(dir: string): Promise<void>;
 

@@ -1,0 +1,185 @@
+// `ace search`: parse and check the options, build the task through a factory, run (or resume) the search, write the report.
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import type { SearchableTask } from '../tasks/task.js';
+import { writeJsonAtomic } from '../util/atomic-fs.js';
+import { UsageError } from '../util/errors.js';
+import { SearchEvents } from '../search/events.js';
+import { attachJsonlLog, attachProgressBar } from '../search/listeners.js';
+import { resolveSearchOptions, type SearchOptions } from '../search/options.js';
+import { runSearch } from '../search/search-loop.js';
+import { SEARCH_STRATEGIES, type SearchStrategy } from '../search/strategy.js';
+import type { SearchRecord } from '../search/history.js';
+import type { RewardKind, RewardShaping } from '../search/reward.js';
+import { writeReport } from '../report/write-report.js';
+
+/** What a task factory needs to build a task model for a search. */
+export interface TaskRequest {
+  task: string;
+  data: string;
+  candidates: string[];
+  seed: number;
+  outDir: string;
+}
+
+export type CreateTask = (request: TaskRequest) => Promise<SearchableTask>;
+
+/** The command's arguments as saved in `<out>/command.json`, so `--resume DIR` needs nothing else. */
+export interface SearchCommand {
+  request: TaskRequest;
+  strategy: SearchStrategy;
+  episodes: number;
+  epochsPerEpisode: number;
+  reward: RewardKind;
+  rewardShaping: RewardShaping;
+  discount: number;
+  evaluateTest: boolean;
+  retrain: boolean;
+  retrainEpochs: number | undefined;
+}
+
+export const COMMAND_FILE = 'command.json';
+
+interface RawFlags {
+  task?: string;
+  data?: string;
+  candidates?: string;
+  out?: string;
+  episodes?: string;
+  epochsPerEpisode?: string;
+  baseline?: string;
+  seed?: string;
+  resume?: string;
+  retrain?: boolean;
+  retrainEpochs?: string;
+  reward: string;
+  rewardShaping: string;
+  discount?: string;
+  test: boolean;
+  progress: boolean;
+}
+
+function int(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^-?\d+$/.test(v)) throw new UsageError(`--${name} needs an integer, got '${v}'`);
+  return Number(v);
+}
+
+/** Check the flags of a new search (`--resume` reads the saved command instead). */
+export function parseSearchFlags(flags: RawFlags): SearchCommand {
+  for (const name of ['task', 'data', 'candidates', 'out'] as const) {
+    if (!flags[name]) throw new UsageError(`--${name} is required (or use --resume DIR)`);
+  }
+  const candidates = flags.candidates!.split(',').map((c) => c.trim()).filter((c) => c.length > 0);
+  if (candidates.length === 0) throw new UsageError('--candidates needs at least one name');
+  if (new Set(candidates).size !== candidates.length) throw new UsageError('--candidates lists a name twice');
+  const strategy = (flags.baseline ?? 'ace') as SearchStrategy;
+  if (!SEARCH_STRATEGIES.includes(strategy)) throw new UsageError(`--baseline must be one of ${SEARCH_STRATEGIES.filter((s) => s !== 'ace').join(', ')}`);
+  const discount = flags.discount === undefined ? undefined : Number(flags.discount);
+  if (discount !== undefined && !Number.isFinite(discount)) throw new UsageError(`--discount needs a number, got '${flags.discount}'`);
+  const command: SearchCommand = {
+    request: { task: flags.task!, data: flags.data!, candidates, seed: int('seed', flags.seed) ?? 1, outDir: resolve(flags.out!) },
+    strategy,
+    episodes: int('episodes', flags.episodes) ?? 30,
+    epochsPerEpisode: int('epochs-per-episode', flags.epochsPerEpisode) ?? 1,
+    reward: flags.reward as RewardKind,
+    rewardShaping: flags.rewardShaping as RewardShaping,
+    discount: discount ?? 0.5,
+    evaluateTest: flags.test,
+    retrain: flags.retrain ?? false,
+    retrainEpochs: int('retrain-epochs', flags.retrainEpochs),
+  };
+  searchOptionsOf(command); // validates ranges with the search's own rules
+  return command;
+}
+
+export function searchOptionsOf(c: SearchCommand): SearchOptions {
+  return resolveSearchOptions({
+    outDir: c.request.outDir,
+    strategy: c.strategy,
+    episodes: c.episodes,
+    epochsPerEpisode: c.epochsPerEpisode,
+    seed: c.request.seed,
+    reward: { kind: c.reward, shaping: c.rewardShaping, discount: c.discount },
+    evaluateTest: c.evaluateTest,
+    retrain: c.retrain,
+    retrainEpochs: c.retrainEpochs,
+  });
+}
+
+export interface SearchIo {
+  progress: boolean;
+  stderr: NodeJS.WritableStream;
+}
+
+/** Run a new search or resume the one in `resumeDir`; writes search.json, report.html and a JSONL log. */
+export async function executeSearch(
+  command: SearchCommand | { resumeDir: string },
+  createTask: CreateTask,
+  io: SearchIo = { progress: true, stderr: process.stderr },
+): Promise<SearchRecord> {
+  let c: SearchCommand;
+  const resume = 'resumeDir' in command;
+  if (resume) {
+    const path = join(resolve(command.resumeDir), COMMAND_FILE);
+    if (!existsSync(path)) throw new UsageError(`${command.resumeDir} holds no search to resume (no ${COMMAND_FILE})`);
+    c = JSON.parse(readFileSync(path, 'utf8')) as SearchCommand;
+    c = { ...c, request: { ...c.request, outDir: resolve(command.resumeDir) } };
+  } else {
+    c = command;
+    if (existsSync(join(c.request.outDir, COMMAND_FILE))) {
+      throw new UsageError(`${c.request.outDir} already holds a search; use --resume ${c.request.outDir} or another --out`);
+    }
+    writeJsonAtomic(join(c.request.outDir, COMMAND_FILE), c);
+  }
+  const options = searchOptionsOf(c);
+  const task = await createTask(c.request);
+  const names = task.candidateNames.join(',');
+  if (names !== c.request.candidates.join(',')) throw new UsageError(`the task's candidates (${names}) differ from --candidates`);
+  const events = new SearchEvents();
+  const detach = [attachJsonlLog(events, join(c.request.outDir, 'search.log.jsonl'))];
+  if (io.progress) detach.push(attachProgressBar(events, { stream: io.stderr }));
+  try {
+    const record = await runSearch(task, options, events, { resume, createFreshTask: () => createTask(c.request) });
+    const report = writeReport([c.request.outDir], new Date().toISOString());
+    io.stderr.write(`ace: best dev ${record.metricName} ${record.final?.bestDevScore.toFixed(2)} · report ${report}\n`);
+    return record;
+  } finally {
+    for (const d of detach) d();
+  }
+}
+
+/** Register `ace search` with the task factory that turns a task name into a SearchableTask. */
+export function registerSearch(program: Command, createTask: CreateTask): void {
+  program
+    .command('search')
+    .description('search which embedding candidates to concatenate (ACE, Wang et al. 2021) or run a baseline on the same budget')
+    .option('--task <name>', 'task name (e.g. ner, pos, dependency, sdp)')
+    .option('--data <name>', 'data set name')
+    .option('--candidates <list>', 'comma-separated embedding candidates')
+    .option('--out <dir>', 'output folder')
+    .option('--episodes <n>', 'episodes (default 30)')
+    .option('--epochs-per-episode <n>', 'training epochs per episode (default 1)')
+    .addOption(new Option('--baseline <kind>', 'run a baseline instead of ACE').choices(['all', 'random', 'all-weight', 'ensemble']))
+    .option('--seed <n>', 'random seed (default 1)')
+    .option('--resume <dir>', 'continue the search saved in <dir>')
+    .option('--retrain', 'train a fresh model on the final selection')
+    .option('--retrain-epochs <n>', 'epochs for --retrain (default episodes × epochs per episode)')
+    .addOption(new Option('--reward <kind>', 'controller reward').choices(['hamming', 'vanilla']).default('hamming'))
+    .addOption(new Option('--reward-shaping <kind>', 'shape score differences: sign·√|d| or sign·ln(|d|+1)').choices(['none', 'sqrt', 'log']).default('none'))
+    .option('--discount <gamma>', 'Hamming decay γ (default 0.5)')
+    .option('--no-test', 'do not score the test split')
+    .option('--no-progress', 'no progress bar')
+    .action(async (flags: RawFlags) => {
+      const command = flags.resume ? { resumeDir: flags.resume } : parseSearchFlags(flags);
+      await executeSearch(command, createTask, { progress: flags.progress, stderr: process.stderr });
+    });
+}
+
+/** Until the task registry exists, `ace search` says so instead of guessing. */
+export function register(program: Command): void {
+  registerSearch(program, async (request) => {
+    throw new UsageError(`no task registry is wired yet: cannot create task '${request.task}'`);
+  });
+}

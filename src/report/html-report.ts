@@ -1,0 +1,162 @@
+// The self-contained HTML report of one or more searches: summary, plots, final selection and the episode table.
+import type { EpisodeRecord, SearchRecord } from '../search/history.js';
+import { escapeXml as esc, lineChart, PALETTE, selectionGrid, type Series } from './svg.js';
+
+export interface ReportRun {
+  /** Shown in legends and headings (e.g. the strategy, or the folder name). */
+  label: string;
+  record: SearchRecord;
+}
+
+const STRATEGY_NAMES: Record<string, string> = {
+  ace: 'ACE',
+  random: 'RANDOM',
+  all: 'ALL',
+  'all-weight': 'All+Weight',
+  ensemble: 'Ensemble',
+};
+
+export function strategyName(strategy: string): string {
+  return STRATEGY_NAMES[strategy] ?? strategy;
+}
+
+const CSS = `
+:root { --ink:#0f172a; --muted:#64748b; --line:#e2e8f0; --bg:#f8fafc; --card:#fff; --accent:#2563eb; --good:#059669; --bad:#dc2626; }
+* { box-sizing: border-box; }
+body { margin:0; background:var(--bg); color:var(--ink); font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif; }
+main { max-width:1080px; margin:0 auto; padding:32px 28px 56px; }
+header h1 { margin:0 0 4px; font-size:28px; letter-spacing:-0.02em; }
+header p { margin:0; color:var(--muted); }
+section { background:var(--card); border:1px solid var(--line); border-radius:14px; padding:20px 22px; margin-top:20px; box-shadow:0 1px 2px rgba(15,23,42,.04); }
+section h2 { margin:0 0 4px; font-size:18px; }
+section .lead { margin:0 0 14px; color:var(--muted); font-size:14px; }
+.run-cards h3 { margin:22px 0 8px; font-size:13px; color:var(--muted); text-transform:uppercase; letter-spacing:.08em; }
+.cards { display:grid; grid-template-columns:repeat(auto-fit,minmax(190px,1fr)); gap:12px; }
+svg.chart { width:100%; height:auto; display:block; }
+.card { background:var(--card); border:1px solid var(--line); border-radius:14px; padding:14px 16px; }
+.card .k { color:var(--muted); font-size:12px; text-transform:uppercase; letter-spacing:.06em; }
+.card .v { font-size:26px; font-weight:650; font-variant-numeric:tabular-nums; }
+.card .s { color:var(--muted); font-size:13px; }
+.chips { display:flex; flex-wrap:wrap; gap:6px; }
+.chip { display:inline-block; padding:2px 10px; border-radius:999px; font-size:13px; border:1px solid var(--line); color:var(--muted); background:#f1f5f9; text-decoration:line-through; }
+.chip.on { color:#fff; background:var(--accent); border-color:var(--accent); text-decoration:none; }
+.badge { display:inline-block; padding:1px 8px; border-radius:6px; background:#eef2ff; color:#3730a3; font-size:12px; font-weight:600; margin-right:6px; }
+svg text { font-family:inherit; fill:#334155; }
+svg .tick { font-size:11px; fill:var(--muted); }
+svg .label { font-size:12px; fill:#334155; }
+svg .legend { font-size:12px; }
+svg .grid { stroke:#eef2f7; }
+svg .axis { stroke:#94a3b8; }
+.scroll { overflow-x:auto; }
+table { border-collapse:collapse; width:100%; font-size:13.5px; font-variant-numeric:tabular-nums; }
+th, td { text-align:left; padding:6px 10px; border-bottom:1px solid var(--line); white-space:nowrap; }
+th { color:var(--muted); font-weight:600; font-size:12px; text-transform:uppercase; letter-spacing:.05em; }
+tr.best td { background:#fffbeb; }
+td.num { text-align:right; }
+.up { color:var(--good); } .down { color:var(--bad); }
+.mask { font-family:ui-monospace,SFMono-Regular,Menlo,monospace; letter-spacing:2px; }
+.bars { display:grid; grid-template-columns:max-content 1fr max-content; gap:6px 12px; align-items:center; }
+.bar { height:10px; border-radius:5px; background:#e2e8f0; overflow:hidden; }
+.bar > i { display:block; height:100%; background:var(--accent); border-radius:5px; }
+.bar.off > i { background:#94a3b8; }
+footer { margin-top:28px; color:var(--muted); font-size:12.5px; text-align:center; }
+`;
+
+function num(v: number | null | undefined, digits = 2): string {
+  return v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(digits);
+}
+
+/** The run whose controller the probability plot shows: the first ACE run, else the first run. */
+function primaryRun(runs: readonly ReportRun[]): ReportRun {
+  return runs.find((r) => r.record.strategy === 'ace') ?? runs[0];
+}
+
+function bestSoFar(episodes: readonly EpisodeRecord[]): Array<[number, number]> {
+  let best = -Infinity;
+  return episodes.map((e) => {
+    best = Math.max(best, e.devScore);
+    return [e.episode, best] as [number, number];
+  });
+}
+
+function summaryCards(run: ReportRun): string {
+  const r = run.record;
+  const f = r.final;
+  const cards: string[] = [];
+  cards.push(`<div class="card"><div class="k">Best dev ${esc(r.metricName)}</div><div class="v">${num(f?.bestDevScore)}</div><div class="s">${f ? `episode ${f.bestEpisode}, epoch ${f.bestEpoch + 1}` : 'search not finished'}</div></div>`);
+  cards.push(`<div class="card"><div class="k">Test ${esc(r.metricName)}</div><div class="v">${num(f?.testScore)}</div><div class="s">best dev checkpoint</div></div>`);
+  cards.push(`<div class="card"><div class="k">Episodes</div><div class="v">${r.episodes.length}<span class="s"> / ${r.options.episodes}</span></div><div class="s">${r.options.epochsPerEpisode} epoch(s) each</div></div>`);
+  if (f?.ensemble) cards.push(`<div class="card"><div class="k">Ensemble vote</div><div class="v">${num(f.ensemble.devScore)}</div><div class="s">dev · ${f.ensemble.members} models · test ${num(f.ensemble.testScore)}</div></div>`);
+  if (f?.retrain) cards.push(`<div class="card"><div class="k">Retrained</div><div class="v">${num(f.retrain.devScore)}</div><div class="s">dev · ${f.retrain.epochs.length} epochs · test ${num(f.retrain.testScore)}</div></div>`);
+  return `<div class="run-cards" data-run="${esc(run.label)}"><h3>${esc(run.label)}</h3><div class="cards">${cards.join('')}</div></div>`;
+}
+
+function chips(candidates: readonly string[], selection: readonly boolean[]): string {
+  return `<div class="chips">${candidates.map((c, i) => `<span class="chip${selection[i] ? ' on' : ''}">${esc(c)}</span>`).join('')}</div>`;
+}
+
+function finalSelection(run: ReportRun): string {
+  const r = run.record;
+  if (!r.final) return '';
+  const f = r.final;
+  const bars = r.candidates
+    .map((c, i) => {
+      const p = f.probabilities[i] ?? 0;
+      return `<span>${esc(c)}</span><div class="bar${f.selection[i] ? '' : ' off'}"><i style="width:${(100 * p).toFixed(1)}%"></i></div><span class="s">${f.selection[i] ? 'used' : 'dropped'} · p ${p.toFixed(3)}</span>`;
+    })
+    .join('');
+  return `<section id="final-${esc(run.label)}"><h2>Final selection · ${esc(run.label)}</h2><p class="lead">The concatenation of the best dev checkpoint (${f.selection.filter(Boolean).length} of ${r.candidates.length} candidates), with the controller's final probabilities.</p>${chips(r.candidates, f.selection)}<div class="bars" style="margin-top:14px">${bars}</div></section>`;
+}
+
+function episodeTable(run: ReportRun): string {
+  const r = run.record;
+  const best = r.final?.bestEpisode;
+  let prevBest = -Infinity;
+  const rows = r.episodes.map((e) => {
+    const delta = Number.isFinite(prevBest) ? e.devScore - prevBest : null;
+    prevBest = Math.max(prevBest, e.devScore);
+    const mask = e.selection.map((s) => (s ? '■' : '□')).join('');
+    const reward = e.reward ? e.reward.reduce((a, b) => a + b, 0) : null;
+    const cls = delta === null ? '' : delta > 0 ? 'up' : delta < 0 ? 'down' : '';
+    return `<tr${e.episode === best ? ' class="best"' : ''}><td>${e.episode}</td><td class="mask" title="${esc(r.candidates.filter((_, i) => e.selection[i]).join(' + '))}">${mask}</td><td class="num">${num(e.devScore)}</td><td class="num ${cls}">${delta === null ? '–' : (delta > 0 ? '+' : '') + delta.toFixed(2)}</td><td class="num">${num(reward, 3)}</td><td class="num">${num(e.wallSeconds, 1)} s</td></tr>`;
+  });
+  return `<section id="episodes-${esc(run.label)}"><h2>Episodes · ${esc(run.label)}</h2><p class="lead">Columns of the mask follow the candidate order: ${esc(r.candidates.join(', '))}. Δ is against the best earlier episode; reward is Σ_l r<sup>l</sup>.</p><div class="scroll"><table><thead><tr><th>Episode</th><th>Selection</th><th>Dev ${esc(r.metricName)}</th><th>Δ best</th><th>Reward</th><th>Wall time</th></tr></thead><tbody>${rows.join('')}</tbody></table></div></section>`;
+}
+
+/** The whole page: no scripts, no external resources. */
+export function renderReport(runs: readonly ReportRun[], generatedAt?: string): string {
+  if (runs.length === 0) throw new RangeError('a report needs at least one search record');
+  const primary = primaryRun(runs);
+  const r0 = primary.record;
+  const devSeries: Series[] = runs.map((run, i) => ({
+    name: run.label,
+    color: PALETTE[i % PALETTE.length],
+    dashed: run.record.strategy === 'random',
+    points: run.record.episodes.map((e) => [e.episode, e.devScore] as [number, number]),
+  }));
+  if (runs.length === 1) devSeries.push({ name: 'best so far', color: '#94a3b8', dashed: true, points: bestSoFar(r0.episodes) });
+  const probSeries: Series[] = r0.candidates.map((c, l) => {
+    const points = r0.episodes.map((e) => [e.episode, e.probabilities[l]] as [number, number]);
+    if (r0.final) points.push([r0.episodes.length, r0.final.probabilities[l]]);
+    return { name: c, color: PALETTE[l % PALETTE.length], points };
+  });
+  const hasAceAndRandom = runs.some((r) => r.record.strategy === 'ace') && runs.some((r) => r.record.strategy === 'random');
+  const title = `${strategyName(r0.strategy)} search · ${r0.taskName}`;
+  const parts: string[] = [];
+  parts.push('<!DOCTYPE html>');
+  parts.push(`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(title)}</title><style>${CSS}</style></head><body><main>`);
+  parts.push(`<header><h1>${esc(title)}</h1><p>${runs.map((r) => `<span class="badge">${esc(strategyName(r.record.strategy))}</span>`).join('')}${r0.candidates.length} embedding candidates · metric ${esc(r0.metricName)} · seed ${r0.options.seed} · reward ${esc(r0.options.reward.kind)} (γ = ${r0.options.reward.discount}, shaping ${esc(r0.options.reward.shaping)})</p></header>`);
+  for (const run of runs) parts.push(summaryCards(run));
+  parts.push(`<section id="dev-scores"><h2>Dev ${esc(r0.metricName)} per episode</h2><p class="lead">${hasAceAndRandom ? 'ACE against RANDOM on the same budget: each point is the best dev score of an episode.' : 'Each point is the best dev score of an episode.'}</p>${lineChart({ series: devSeries, xLabel: 'episode', yLabel: `dev ${r0.metricName}` })}</section>`);
+  if (r0.strategy === 'ace' || r0.strategy === 'random' || r0.strategy === 'ensemble') {
+    parts.push(`<section id="probabilities"><h2>Candidate probabilities · ${esc(primary.label)}</h2><p class="lead">σ(θ<sub>l</sub>) when each episode's selection was drawn; the last point is after the final update.</p>${lineChart({ series: probSeries, xLabel: 'episode', yLabel: 'P(keep)', yRange: [0, 1], digits: 3 })}</section>`);
+  }
+  for (const run of runs) {
+    parts.push(`<section id="selections-${esc(run.label)}"><h2>Selections · ${esc(run.label)}</h2><p class="lead">Which candidates each episode concatenated.</p><div class="scroll">${selectionGrid({ candidates: run.record.candidates, columns: run.record.episodes, highlight: run.record.final?.bestEpisode })}</div></section>`);
+  }
+  for (const run of runs) parts.push(finalSelection(run));
+  for (const run of runs) parts.push(episodeTable(run));
+  parts.push(`<footer>ace-ts · Automated Concatenation of Embeddings (Wang et al., ACL 2021)${generatedAt ? ` · generated ${esc(generatedAt)}` : ''}</footer>`);
+  parts.push('</main></body></html>');
+  return parts.join('\n') + '\n';
+}

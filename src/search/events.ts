@@ -1,0 +1,44 @@
+// Typed search events: progress bars, logs and test hooks listen here instead of living inside the loop.
+import type { EpochResult } from '../tasks/task.js';
+import type { EpisodeRecord, SearchRecord } from './history.js';
+import type { SearchStrategy } from './strategy.js';
+
+export interface SearchEventMap {
+  searchStart: {
+    strategy: SearchStrategy;
+    candidates: readonly string[];
+    episodes: number;
+    epochsPerEpisode: number;
+    /** Set when continuing a saved search: the first episode and epoch (within it) still to run. */
+    resumedAt: { episode: number; epoch: number } | null;
+  };
+  episodeStart: { episode: number; selection: readonly boolean[]; probabilities: readonly number[] };
+  /** Emitted after the epoch's state is committed to disk. */
+  epochEnd: { episode: number; epoch: number; globalEpoch: number; result: EpochResult; newBest: boolean };
+  episodeEnd: { episode: number; record: EpisodeRecord };
+  retrainEpochEnd: { epoch: number; result: EpochResult };
+  searchEnd: { record: SearchRecord };
+}
+
+export type SearchEventName = keyof SearchEventMap;
+export type SearchListener<K extends SearchEventName> = (payload: SearchEventMap[K]) => void;
+
+export class SearchEvents {
+  private readonly listeners: { [K in SearchEventName]?: Array<SearchListener<K>> } = {};
+
+  on<K extends SearchEventName>(name: K, listener: SearchListener<K>): () => void {
+    const list = (this.listeners[name] ??= []) as Array<SearchListener<K>>;
+    list.push(listener);
+    return () => {
+      const i = list.indexOf(listener);
+      if (i >= 0) list.splice(i, 1);
+    };
+  }
+
+  /** Listeners run synchronously in registration order; an exception propagates to the loop (tests use this to interrupt). */
+  emit<K extends SearchEventName>(name: K, payload: SearchEventMap[K]): void {
+    const list = this.listeners[name] as Array<SearchListener<K>> | undefined;
+    if (!list) return;
+    for (const listener of [...list]) listener(payload);
+  }
+}

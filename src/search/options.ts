@@ -1,0 +1,84 @@
+// Search options: one home for each default, validated once.
+import { UsageError } from '../util/errors.js';
+import { DEFAULT_CONTROLLER_OPTIONS, type ControllerOptions } from './controller.js';
+import { DEFAULT_REWARD_OPTIONS, type RewardOptions } from './reward.js';
+import { SEARCH_STRATEGIES, type SearchStrategy } from './strategy.js';
+
+export interface SearchOptions {
+  /** Where state, checkpoints and search.json go. */
+  outDir: string;
+  strategy: SearchStrategy;
+  episodes: number;
+  epochsPerEpisode: number;
+  seed: number;
+  reward: RewardOptions;
+  controller: ControllerOptions;
+  /** Score the best checkpoint (and the ensemble, the retrained model) on test at the end. */
+  evaluateTest: boolean;
+  /** Train a fresh model on the final selection (needs a task factory). */
+  retrain: boolean;
+  /** Epochs of that retraining; defaults to the search budget, episodes × epochsPerEpisode. */
+  retrainEpochs: number;
+}
+
+export interface SearchOptionsInput {
+  outDir: string;
+  strategy?: SearchStrategy;
+  episodes?: number;
+  epochsPerEpisode?: number;
+  seed?: number;
+  reward?: Partial<RewardOptions>;
+  controller?: Partial<ControllerOptions>;
+  evaluateTest?: boolean;
+  retrain?: boolean;
+  retrainEpochs?: number;
+}
+
+export const DEFAULT_SEARCH_OPTIONS = Object.freeze({
+  strategy: 'ace' as SearchStrategy,
+  episodes: 30,
+  epochsPerEpisode: 1,
+  seed: 1,
+  evaluateTest: true,
+  retrain: false,
+});
+
+function positiveInt(name: string, v: number): number {
+  if (!Number.isInteger(v) || v < 1) throw new UsageError(`${name} must be a positive integer, got ${v}`);
+  return v;
+}
+
+export function resolveSearchOptions(input: SearchOptionsInput): SearchOptions {
+  const d = DEFAULT_SEARCH_OPTIONS;
+  const strategy = input.strategy ?? d.strategy;
+  if (!SEARCH_STRATEGIES.includes(strategy)) throw new UsageError(`unknown strategy '${strategy}' (one of ${SEARCH_STRATEGIES.join(', ')})`);
+  const episodes = positiveInt('episodes', input.episodes ?? d.episodes);
+  const epochsPerEpisode = positiveInt('epochs per episode', input.epochsPerEpisode ?? d.epochsPerEpisode);
+  const seed = input.seed ?? d.seed;
+  if (!Number.isInteger(seed)) throw new UsageError(`seed must be an integer, got ${seed}`);
+  const reward: RewardOptions = { ...DEFAULT_REWARD_OPTIONS, ...input.reward };
+  if (!(reward.discount > 0 && reward.discount <= 1)) throw new UsageError(`reward discount must be in (0, 1], got ${reward.discount}`);
+  if (!['hamming', 'vanilla'].includes(reward.kind)) throw new UsageError(`unknown reward kind '${reward.kind}'`);
+  if (!['none', 'sqrt', 'log'].includes(reward.shaping)) throw new UsageError(`unknown reward shaping '${reward.shaping}'`);
+  const controller: ControllerOptions = { ...DEFAULT_CONTROLLER_OPTIONS, ...input.controller };
+  if (!(controller.learningRate > 0)) throw new UsageError(`controller learning rate must be > 0, got ${controller.learningRate}`);
+  if (!(controller.momentum >= 0 && controller.momentum < 1)) throw new UsageError(`controller momentum must be in [0, 1), got ${controller.momentum}`);
+  return {
+    outDir: input.outDir,
+    strategy,
+    episodes,
+    epochsPerEpisode,
+    seed,
+    reward,
+    controller,
+    evaluateTest: input.evaluateTest ?? d.evaluateTest,
+    retrain: input.retrain ?? d.retrain,
+    retrainEpochs: positiveInt('retrain epochs', input.retrainEpochs ?? episodes * epochsPerEpisode),
+  };
+}
+
+/** The options that define the search's outcome (outDir excluded), compared on resume. */
+export function outcomeOptions(options: SearchOptions): Omit<SearchOptions, 'outDir'> {
+  const { outDir: _outDir, ...rest } = options;
+  return rest;
+}

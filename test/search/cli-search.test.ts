@@ -1,0 +1,61 @@
+// `ace search` / `ace report` wiring: flag checks, a run through commander with a task factory, and resume by folder.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { parseSearchFlags, registerSearch, type TaskRequest } from '../../src/cli/search.js';
+import { register as registerReport } from '../../src/cli/report.js';
+import { UsageError } from '../../src/util/errors.js';
+import { CANDIDATES, SyntheticTask } from './synthetic-task.js';
+
+const base = { reward: 'hamming', rewardShaping: 'none', test: true, progress: false };
+
+test('parseSearchFlags checks required flags, integers and the baseline', () => {
+  assert.throws(() => parseSearchFlags({ ...base, task: 'ner', data: 'd', out: 'o' }), UsageError);
+  assert.throws(() => parseSearchFlags({ ...base, task: 'ner', data: 'd', out: 'o', candidates: 'a,a' }), UsageError);
+  assert.throws(() => parseSearchFlags({ ...base, task: 'ner', data: 'd', out: 'o', candidates: 'a', episodes: '3.5' }), UsageError);
+  assert.throws(() => parseSearchFlags({ ...base, task: 'ner', data: 'd', out: 'o', candidates: 'a', episodes: '0' }), UsageError);
+  const c = parseSearchFlags({ ...base, task: 'ner', data: 'd', out: 'o', candidates: 'a, b', baseline: 'random', seed: '4' });
+  assert.deepEqual(c.request.candidates, ['a', 'b']);
+  assert.equal(c.strategy, 'random');
+  assert.equal(c.request.seed, 4);
+  assert.equal(c.episodes, 30);
+});
+
+test('ace search runs through the factory, writes search.json, report.html and resumes by folder', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ace-cli-'));
+  const requests: TaskRequest[] = [];
+  const factory = async (r: TaskRequest) => {
+    requests.push(r);
+    return new SyntheticTask();
+  };
+  const program = () => {
+    const p = new Command().exitOverride();
+    registerSearch(p, factory);
+    registerReport(p);
+    return p;
+  };
+  const out = join(dir, 'run');
+  try {
+    await program().parseAsync(['search', '--task', 'synthetic', '--data', 'toy', '--candidates', CANDIDATES.join(','), '--out', out, '--episodes', '3', '--epochs-per-episode', '1', '--seed', '2', '--no-progress'], { from: 'user' });
+    assert.equal(requests.length, 1);
+    assert.equal(requests[0].data, 'toy');
+    const first = readFileSync(join(out, 'search.json'), 'utf8');
+    assert.equal(JSON.parse(first).episodes.length, 3);
+    assert.ok(existsSync(join(out, 'report.html')));
+    assert.ok(readFileSync(join(out, 'search.log.jsonl'), 'utf8').includes('"searchEnd"'));
+    // Starting again in the same folder is refused; --resume on a finished search recomputes the same result.
+    await assert.rejects(
+      program().parseAsync(['search', '--task', 'synthetic', '--data', 'toy', '--candidates', CANDIDATES.join(','), '--out', out, '--no-progress'], { from: 'user' }),
+      UsageError,
+    );
+    await program().parseAsync(['search', '--resume', out, '--no-progress'], { from: 'user' });
+    assert.equal(readFileSync(join(out, 'search.json'), 'utf8').replace(/"wallSeconds": [^,\n]+/g, ''), first.replace(/"wallSeconds": [^,\n]+/g, ''));
+    await program().parseAsync(['report', out, '--compare', out], { from: 'user' });
+    assert.match(readFileSync(join(out, 'report.html'), 'utf8'), /data-series="ACE \(run\)"/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
