@@ -1,2 +1,73 @@
-// Placeholder until the native addon lands: never fail an install.
-process.exit(0);
+// Install hook: builds native/build/Release/ace_native.node with node-gyp; any failure is one warning and exit 0.
+// Why never fail: ace-ts works without the addon (the TypeScript backend takes over), so `npm ci` must not break.
+import { spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const nativeDir = join(root, 'native');
+const addonPath = join(nativeDir, 'build', 'Release', 'ace_native.node');
+const logPath = join(nativeDir, 'build-native.log');
+const verbose = process.env.ACE_NATIVE_VERBOSE === '1';
+
+function warn(problem) {
+  process.stderr.write(`ace-ts: native addon not built (${problem}); using the TypeScript backend. Details: ${logPath}\n`);
+  process.exit(0);
+}
+
+/** node-gyp as npm ships it: npm passes its path to lifecycle scripts; otherwise look beside npm itself. */
+function findNodeGyp() {
+  const candidates = [
+    process.env.npm_config_node_gyp,
+    process.env.npm_execpath && join(dirname(process.env.npm_execpath), '..', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+    join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+    join(root, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+  ];
+  return candidates.find((p) => p && existsSync(p));
+}
+
+/** Headers installed beside node (system packages, official tarballs) spare node-gyp a download, which may be offline. */
+function nodedirArgs() {
+  if (process.env.npm_config_nodedir) return [];
+  const dir = resolve(dirname(process.execPath), '..');
+  return existsSync(join(dir, 'include', 'node', 'node_api.h')) ? [`--nodedir=${dir}`] : [];
+}
+
+function run(args, log) {
+  const r = spawnSync(process.execPath, args, { cwd: nativeDir, encoding: 'utf8', stdio: verbose ? 'inherit' : 'pipe' });
+  log.push(`$ node ${args.join(' ')}\n${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}\nexit ${r.status}\n`);
+  return r.status === 0;
+}
+
+function main() {
+  if (process.env.ACE_SKIP_NATIVE === '1') {
+    process.stderr.write('ace-ts: ACE_SKIP_NATIVE=1, native addon not built; using the TypeScript backend.\n');
+    return;
+  }
+  if (!existsSync(join(nativeDir, 'binding.gyp'))) warn('native/binding.gyp missing');
+  const gyp = findNodeGyp();
+  if (!gyp) warn('node-gyp not found');
+  const log = [];
+  // OpenBLAS first (threads, identity); then the generic system CBLAS.
+  const attempts = process.platform === 'darwin' ? [[]] : [[], ['--', '-Dblas_libs=-lcblas'], ['--', '-Dblas_libs=-lblas']];
+  let built = false;
+  for (const extra of attempts) {
+    if (run([gyp, 'rebuild', ...nodedirArgs(), ...extra], log)) {
+      built = true;
+      break;
+    }
+  }
+  try {
+    writeFileSync(logPath, log.join('\n'));
+  } catch {
+    // A read-only tree is no reason to fail the install.
+  }
+  if (!built) warn('node-gyp failed; is a C compiler and libopenblas-dev (or another CBLAS) installed?');
+  // A link that succeeds can still fail to load (missing shared library at run time): check now, not on first use.
+  const probe = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(addonPath)})`], { encoding: 'utf8' });
+  if (probe.status !== 0) warn(`built but does not load: ${(probe.stderr || '').trim().split('\n')[0]}`);
+  process.stderr.write(`ace-ts: native addon built (${addonPath}).\n`);
+}
+
+main();

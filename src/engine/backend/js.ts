@@ -1,5 +1,7 @@
 // Pure-TypeScript backend: the reference every other backend is tested against, and the fallback when the addon is absent.
 import type { Backend, BackendInfo } from './backend.js';
+import { checkLen, checkDim, checkSgemm, checkStep, checkThreads } from './check-args.js';
+import { SgemmWorkspace, sgemmBlocked } from './js-sgemm.js';
 
 function sigmoid(x: number): number {
   return 1 / (1 + Math.exp(-x));
@@ -7,13 +9,16 @@ function sigmoid(x: number): number {
 
 export class JsBackend implements Backend {
   readonly info: BackendInfo;
+  /** Packing buffers for sgemm, reused across calls; one per instance, so instances never share state. */
+  private readonly workspace = new SgemmWorkspace();
 
   constructor(fallbackReason?: string) {
-    this.info = { name: 'js', blas: 'ace-ts TypeScript sgemm', threads: 1, ...(fallbackReason ? { fallbackReason } : {}) };
+    this.info = { name: 'js', blas: 'ace-ts blocked TypeScript sgemm', threads: 1, ...(fallbackReason ? { fallbackReason } : {}) };
   }
 
-  setThreads(_n: number): void {
-    // Single-threaded by design.
+  setThreads(n: number): void {
+    checkThreads(n);
+    // Single-threaded by design: the main thread is the only one, and workers would need shared buffers.
   }
 
   sgemm(
@@ -21,57 +26,19 @@ export class JsBackend implements Backend {
     alpha: number, a: Float32Array, lda: number, b: Float32Array, ldb: number,
     beta: number, c: Float32Array, ldc: number,
   ): void {
-    for (let i = 0; i < m; i++) {
-      const ci = i * ldc;
-      if (beta === 0) for (let j = 0; j < n; j++) c[ci + j] = 0;
-      else if (beta !== 1) for (let j = 0; j < n; j++) c[ci + j] *= beta;
-    }
-    if (!transA && !transB) {
-      for (let i = 0; i < m; i++) {
-        const ci = i * ldc;
-        for (let p = 0; p < k; p++) {
-          const av = alpha * a[i * lda + p];
-          if (av === 0) continue;
-          const bp = p * ldb;
-          for (let j = 0; j < n; j++) c[ci + j] += av * b[bp + j];
-        }
-      }
-    } else if (transA && !transB) {
-      for (let p = 0; p < k; p++) {
-        const ap = p * lda;
-        const bp = p * ldb;
-        for (let i = 0; i < m; i++) {
-          const av = alpha * a[ap + i];
-          if (av === 0) continue;
-          const ci = i * ldc;
-          for (let j = 0; j < n; j++) c[ci + j] += av * b[bp + j];
-        }
-      }
-    } else if (!transA && transB) {
-      for (let i = 0; i < m; i++) {
-        const ai = i * lda;
-        const ci = i * ldc;
-        for (let j = 0; j < n; j++) {
-          const bj = j * ldb;
-          let s = 0;
-          for (let p = 0; p < k; p++) s += a[ai + p] * b[bj + p];
-          c[ci + j] += alpha * s;
-        }
-      }
-    } else {
-      for (let i = 0; i < m; i++) {
-        const ci = i * ldc;
-        for (let j = 0; j < n; j++) {
-          const bj = j * ldb;
-          let s = 0;
-          for (let p = 0; p < k; p++) s += a[p * lda + i] * b[bj + p];
-          c[ci + j] += alpha * s;
-        }
-      }
-    }
+    checkSgemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc);
+    sgemmBlocked(this.workspace, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   }
 
   lstmCellForward(gates: Float32Array, cPrev: Float32Array | null, cNew: Float32Array, hNew: Float32Array, rows: number, h: number): void {
+    const fn = 'lstmCellForward';
+    checkDim(fn, 'rows', rows);
+    checkDim(fn, 'h', h);
+    const cells = rows * h;
+    checkLen(fn, 'gates', gates, 4 * cells);
+    if (cPrev !== null && cPrev !== undefined) checkLen(fn, 'cPrev', cPrev, cells);
+    checkLen(fn, 'cNew', cNew, cells);
+    checkLen(fn, 'hNew', hNew, cells);
     for (let r = 0; r < rows; r++) {
       const g0 = r * 4 * h;
       const s0 = r * h;
@@ -95,6 +62,16 @@ export class JsBackend implements Backend {
     gates: Float32Array, cPrev: Float32Array | null, cNew: Float32Array, dh: Float32Array, dc: Float32Array,
     dGates: Float32Array, rows: number, h: number,
   ): void {
+    const fn = 'lstmCellBackward';
+    checkDim(fn, 'rows', rows);
+    checkDim(fn, 'h', h);
+    const cells = rows * h;
+    checkLen(fn, 'gates', gates, 4 * cells);
+    if (cPrev !== null && cPrev !== undefined) checkLen(fn, 'cPrev', cPrev, cells);
+    checkLen(fn, 'cNew', cNew, cells);
+    checkLen(fn, 'dh', dh, cells);
+    checkLen(fn, 'dc', dc, cells);
+    checkLen(fn, 'dGates', dGates, 4 * cells);
     for (let r = 0; r < rows; r++) {
       const g0 = r * 4 * h;
       const s0 = r * h;
@@ -120,6 +97,11 @@ export class JsBackend implements Backend {
     param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array,
     lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, step: number,
   ): void {
+    checkLen('adamUpdate', 'param', param, 0);
+    checkLen('adamUpdate', 'grad', grad, param.length);
+    checkLen('adamUpdate', 'm', m, param.length);
+    checkLen('adamUpdate', 'v', v, param.length);
+    checkStep('adamUpdate', step);
     const bc1 = 1 - Math.pow(beta1, step);
     const bc2 = 1 - Math.pow(beta2, step);
     const stepSize = lr / bc1;
@@ -135,6 +117,10 @@ export class JsBackend implements Backend {
   }
 
   rowLogSumExp(x: Float32Array, rows: number, cols: number, out: Float32Array): void {
+    checkDim('rowLogSumExp', 'rows', rows);
+    checkDim('rowLogSumExp', 'cols', cols);
+    checkLen('rowLogSumExp', 'x', x, rows * cols);
+    checkLen('rowLogSumExp', 'out', out, rows);
     for (let r = 0; r < rows; r++) {
       const o = r * cols;
       let mx = -Infinity;

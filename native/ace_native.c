@@ -1,0 +1,418 @@
+// N-API addon: sgemm through the system CBLAS and fused kernels over flat Float32Arrays (semantics: src/engine/backend/js.ts).
+#define NAPI_VERSION 8
+#include <node_api.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#ifdef ACE_USE_ACCELERATE
+#include <Accelerate/Accelerate.h>
+#else
+#include <cblas.h>
+#endif
+
+/* Bumped whenever an exported function changes shape, so native.ts can refuse a stale build. */
+#define ACE_NATIVE_ABI 1
+
+/* ---------- argument helpers: each returns false after throwing a TypeError ---------- */
+
+static bool fail(napi_env env, const char* fn, const char* what) {
+  char msg[256];
+  snprintf(msg, sizeof msg, "ace_native.%s: %s", fn, what);
+  napi_throw_type_error(env, NULL, msg);
+  return false;
+}
+
+static bool get_args(napi_env env, napi_callback_info info, const char* fn, size_t want, napi_value* argv) {
+  size_t argc = want;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return fail(env, fn, "cannot read arguments");
+  if (argc < want) {
+    char msg[64];
+    snprintf(msg, sizeof msg, "expected %zu arguments, got %zu", want, argc);
+    return fail(env, fn, msg);
+  }
+  return true;
+}
+
+/* The data pointer napi hands back already includes the view's byteOffset. */
+static bool get_f32(napi_env env, napi_value v, const char* fn, const char* name, float** data, size_t* len) {
+  napi_typedarray_type type;
+  void* ptr = NULL;
+  char msg[96];
+  /* One napi call per array on the hot path: get_typedarray_info itself fails on anything but a TypedArray. */
+  if (napi_get_typedarray_info(env, v, &type, len, &ptr, NULL, NULL) != napi_ok || type != napi_float32_array) {
+    snprintf(msg, sizeof msg, "%s must be a Float32Array", name);
+    return fail(env, fn, msg);
+  }
+  *data = (float*)ptr;
+  return true;
+}
+
+static bool get_f32_or_null(napi_env env, napi_value v, const char* fn, const char* name, float** data, size_t* len) {
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok) return fail(env, fn, "cannot inspect argument");
+  if (t == napi_null || t == napi_undefined) {
+    *data = NULL;
+    *len = 0;
+    return true;
+  }
+  return get_f32(env, v, fn, name, data, len);
+}
+
+static bool get_num(napi_env env, napi_value v, const char* fn, const char* name, double* out) {
+  char msg[96];
+  if (napi_get_value_double(env, v, out) != napi_ok) {
+    snprintf(msg, sizeof msg, "%s must be a number", name);
+    return fail(env, fn, msg);
+  }
+  return true;
+}
+
+/* A non-negative integer that fits the BLAS int (32 bits). */
+static bool get_dim(napi_env env, napi_value v, const char* fn, const char* name, int32_t* out) {
+  double d;
+  char msg[96];
+  if (napi_get_value_double(env, v, &d) != napi_ok || !(d >= 0) || d > 2147483647.0 || d != floor(d)) {
+    snprintf(msg, sizeof msg, "%s must be a non-negative integer", name);
+    return fail(env, fn, msg);
+  }
+  *out = (int32_t)d;
+  return true;
+}
+
+static bool get_flag(napi_env env, napi_value v, const char* fn, const char* name, bool* out) {
+  char msg[96];
+  if (napi_get_value_bool(env, v, out) != napi_ok) {
+    snprintf(msg, sizeof msg, "%s must be a boolean", name);
+    return fail(env, fn, msg);
+  }
+  return true;
+}
+
+/* A rows×cols matrix stored with row stride ld must fit in len elements; ld ≥ max(1, cols) as BLAS demands. */
+static bool check_matrix(napi_env env, const char* fn, const char* name, size_t len, int32_t rows, int32_t cols, int32_t ld) {
+  char msg[160];
+  int32_t min_ld = cols > 1 ? cols : 1;
+  if (ld < min_ld) {
+    snprintf(msg, sizeof msg, "leading dimension of %s is %d, needs at least %d", name, ld, min_ld);
+    return fail(env, fn, msg);
+  }
+  uint64_t need = (rows == 0 || cols == 0) ? 0 : (uint64_t)(rows - 1) * (uint64_t)ld + (uint64_t)cols;
+  if ((uint64_t)len < need) {
+    snprintf(msg, sizeof msg, "%s has %zu elements, a %dx%d matrix with ld %d needs %llu", name, len, rows, cols, ld,
+             (unsigned long long)need);
+    return fail(env, fn, msg);
+  }
+  return true;
+}
+
+static bool check_len(napi_env env, const char* fn, const char* name, size_t len, uint64_t need) {
+  char msg[128];
+  if ((uint64_t)len < need) {
+    snprintf(msg, sizeof msg, "%s has %zu elements, needs %llu", name, len, (unsigned long long)need);
+    return fail(env, fn, msg);
+  }
+  return true;
+}
+
+/* ---------- kernels ---------- */
+
+/* sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) */
+static napi_value Sgemm(napi_env env, napi_callback_info info) {
+  static const char* fn = "sgemm";
+  napi_value argv[13];
+  bool ta, tb;
+  int32_t m, n, k, lda, ldb, ldc;
+  double alpha, beta;
+  float *a, *b, *c;
+  size_t la, lb, lc;
+  if (!get_args(env, info, fn, 13, argv)) return NULL;
+  if (!get_flag(env, argv[0], fn, "transA", &ta) || !get_flag(env, argv[1], fn, "transB", &tb) ||
+      !get_dim(env, argv[2], fn, "m", &m) || !get_dim(env, argv[3], fn, "n", &n) || !get_dim(env, argv[4], fn, "k", &k) ||
+      !get_num(env, argv[5], fn, "alpha", &alpha) || !get_f32(env, argv[6], fn, "a", &a, &la) ||
+      !get_dim(env, argv[7], fn, "lda", &lda) || !get_f32(env, argv[8], fn, "b", &b, &lb) ||
+      !get_dim(env, argv[9], fn, "ldb", &ldb) || !get_num(env, argv[10], fn, "beta", &beta) ||
+      !get_f32(env, argv[11], fn, "c", &c, &lc) || !get_dim(env, argv[12], fn, "ldc", &ldc))
+    return NULL;
+  /* Stored shapes: A is m×k (k×m when transposed), B is k×n (n×k when transposed). */
+  if (!check_matrix(env, fn, "a", la, ta ? k : m, ta ? m : k, lda) ||
+      !check_matrix(env, fn, "b", lb, tb ? n : k, tb ? k : n, ldb) || !check_matrix(env, fn, "c", lc, m, n, ldc))
+    return NULL;
+  if (m == 0 || n == 0) return NULL;
+  if (k == 0 || alpha == 0) {
+    /* Nothing to multiply: C = beta·C, and beta = 0 clears C without reading it (BLAS convention). */
+    float fb = (float)beta;
+    for (int32_t i = 0; i < m; i++) {
+      float* ci = c + (size_t)i * ldc;
+      if (beta == 0) memset(ci, 0, sizeof(float) * (size_t)n);
+      else if (beta != 1) for (int32_t j = 0; j < n; j++) ci[j] *= fb;
+    }
+    return NULL;
+  }
+  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, (float)alpha, a, lda,
+              b, ldb, (float)beta, c, ldc);
+  return NULL;
+}
+
+/*
+ * exp in double, branch-free so GCC vectorises the cell loops (libm's expf/tanhf are scalar calls and
+ * dominated the LSTM step). Range reduction x = n·ln2 + r, |r| ≤ ln2/2, then a degree-8 Taylor polynomial
+ * (relative error < 1e-9, far below the float32 output). 2^n is built in the exponent bits of the
+ * shifter-rounded t, which avoids a double→int64 conversion that SSE2 cannot vectorise.
+ */
+static inline __attribute__((always_inline)) double exp_vec(double x) {
+  const double shifter = 6755399441055744.0; /* 1.5·2^52: adding it rounds to an integer in the low mantissa bits */
+  x = fmax(-700.0, fmin(700.0, x));
+  double t = x * 1.4426950408889634 + shifter;
+  double n = t - shifter;
+  double r = (x - n * 0.6931471805599453) - n * 2.3190468138462996e-17;
+  double p = 1.0 + r * (1.0 + r * (0.5 + r * (1.0 / 6 + r * (1.0 / 24 + r * (1.0 / 120 + r * (1.0 / 720 + r * (1.0 / 5040 + r * (1.0 / 40320))))))));
+  uint64_t bits;
+  memcpy(&bits, &t, sizeof bits);
+  bits = (bits + 1023) << 52;
+  double scale;
+  memcpy(&scale, &bits, sizeof scale);
+  return p * scale;
+}
+
+static inline __attribute__((always_inline)) float sigmoidf(float x) { return (float)(1.0 / (1.0 + exp_vec(-(double)x))); }
+
+/* tanh(x) = (1 − e)/(1 + e)·sign(x) with e = exp(−2|x|); in double the cancellation near 0 costs nothing at float precision. */
+static inline __attribute__((always_inline)) float tanh_vec(float x) {
+  double ax = fabs((double)x);
+  double e = exp_vec(-2.0 * ax);
+  double t = (1.0 - e) / (1.0 + e);
+  return (float)copysign(t, (double)x);
+}
+
+static inline __attribute__((always_inline)) void cell_forward(float* gi, float* gf, float* gg, float* go, float cpv, float* cn, float* hn, int32_t j) {
+  float i = sigmoidf(gi[j]), f = sigmoidf(gf[j]), g = tanh_vec(gg[j]), o = sigmoidf(go[j]);
+  gi[j] = i;
+  gf[j] = f;
+  gg[j] = g;
+  go[j] = o;
+  float cv = f * cpv + i * g;
+  cn[j] = cv;
+  hn[j] = o * tanh_vec(cv);
+}
+
+static inline __attribute__((always_inline)) void cell_backward(const float* gi, const float* gf, const float* gg, const float* go, float cpv,
+                                 const float* cn, const float* dhr, float* dcr, float* di, float* df, float* dg,
+                                 float* dout, int32_t j) {
+  float i = gi[j], f = gf[j], g = gg[j], o = go[j];
+  float tc = tanh_vec(cn[j]);
+  float dhv = dhr[j];
+  float dcv = dcr[j] + dhv * o * (1.0f - tc * tc);
+  di[j] = dcv * g * i * (1.0f - i);
+  df[j] = dcv * cpv * f * (1.0f - f);
+  dg[j] = dcv * i * (1.0f - g * g);
+  dout[j] = dhv * tc * o * (1.0f - o);
+  dcr[j] = dcv * f;
+}
+
+/* lstmCellForward(gates, cPrev|null, cNew, hNew, rows, h) */
+static napi_value LstmCellForward(napi_env env, napi_callback_info info) {
+  static const char* fn = "lstmCellForward";
+  napi_value argv[6];
+  float *gates, *cprev, *cnew, *hnew;
+  size_t lg, lcp, lcn, lhn;
+  int32_t rows, h;
+  if (!get_args(env, info, fn, 6, argv)) return NULL;
+  if (!get_f32(env, argv[0], fn, "gates", &gates, &lg) || !get_f32_or_null(env, argv[1], fn, "cPrev", &cprev, &lcp) ||
+      !get_f32(env, argv[2], fn, "cNew", &cnew, &lcn) || !get_f32(env, argv[3], fn, "hNew", &hnew, &lhn) ||
+      !get_dim(env, argv[4], fn, "rows", &rows) || !get_dim(env, argv[5], fn, "h", &h))
+    return NULL;
+  uint64_t cells = (uint64_t)rows * (uint64_t)h;
+  if (!check_len(env, fn, "gates", lg, 4 * cells) || (cprev && !check_len(env, fn, "cPrev", lcp, cells)) ||
+      !check_len(env, fn, "cNew", lcn, cells) || !check_len(env, fn, "hNew", lhn, cells))
+    return NULL;
+  for (int32_t r = 0; r < rows; r++) {
+    float* gi = gates + (size_t)r * 4 * h;
+    float* gf = gi + h;
+    float* gg = gf + h;
+    float* go = gg + h;
+    const float* cp = cprev ? cprev + (size_t)r * h : NULL;
+    float* cn = cnew + (size_t)r * h;
+    float* hn = hnew + (size_t)r * h;
+    /* Two loops rather than a test per element, so each stays branch-free and vectorises. */
+    if (cp)
+      for (int32_t j = 0; j < h; j++) cell_forward(gi, gf, gg, go, cp[j], cn, hn, j);
+    else
+      for (int32_t j = 0; j < h; j++) cell_forward(gi, gf, gg, go, 0.0f, cn, hn, j);
+  }
+  return NULL;
+}
+
+/* lstmCellBackward(gates, cPrev|null, cNew, dh, dc, dGates, rows, h) */
+static napi_value LstmCellBackward(napi_env env, napi_callback_info info) {
+  static const char* fn = "lstmCellBackward";
+  napi_value argv[8];
+  float *gates, *cprev, *cnew, *dh, *dc, *dgates;
+  size_t lg, lcp, lcn, ldh, ldc, ldg;
+  int32_t rows, h;
+  if (!get_args(env, info, fn, 8, argv)) return NULL;
+  if (!get_f32(env, argv[0], fn, "gates", &gates, &lg) || !get_f32_or_null(env, argv[1], fn, "cPrev", &cprev, &lcp) ||
+      !get_f32(env, argv[2], fn, "cNew", &cnew, &lcn) || !get_f32(env, argv[3], fn, "dh", &dh, &ldh) ||
+      !get_f32(env, argv[4], fn, "dc", &dc, &ldc) || !get_f32(env, argv[5], fn, "dGates", &dgates, &ldg) ||
+      !get_dim(env, argv[6], fn, "rows", &rows) || !get_dim(env, argv[7], fn, "h", &h))
+    return NULL;
+  uint64_t cells = (uint64_t)rows * (uint64_t)h;
+  if (!check_len(env, fn, "gates", lg, 4 * cells) || (cprev && !check_len(env, fn, "cPrev", lcp, cells)) ||
+      !check_len(env, fn, "cNew", lcn, cells) || !check_len(env, fn, "dh", ldh, cells) ||
+      !check_len(env, fn, "dc", ldc, cells) || !check_len(env, fn, "dGates", ldg, 4 * cells))
+    return NULL;
+  for (int32_t r = 0; r < rows; r++) {
+    const float* gi = gates + (size_t)r * 4 * h;
+    const float* gf = gi + h;
+    const float* gg = gf + h;
+    const float* go = gg + h;
+    float* di = dgates + (size_t)r * 4 * h;
+    float* df = di + h;
+    float* dg = df + h;
+    float* dout = dg + h;
+    const float* cp = cprev ? cprev + (size_t)r * h : NULL;
+    const float* cn = cnew + (size_t)r * h;
+    const float* dhr = dh + (size_t)r * h;
+    float* dcr = dc + (size_t)r * h;
+    if (cp)
+      for (int32_t j = 0; j < h; j++) cell_backward(gi, gf, gg, go, cp[j], cn, dhr, dcr, di, df, dg, dout, j);
+    else
+      for (int32_t j = 0; j < h; j++) cell_backward(gi, gf, gg, go, 0.0f, cn, dhr, dcr, di, df, dg, dout, j);
+  }
+  return NULL;
+}
+
+/* adamUpdate(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step); element math in double like the JS reference. */
+static napi_value AdamUpdate(napi_env env, napi_callback_info info) {
+  static const char* fn = "adamUpdate";
+  napi_value argv[10];
+  float *p, *g, *m, *v;
+  size_t lp, lg, lm, lv;
+  double lr, b1, b2, eps, wd, step;
+  if (!get_args(env, info, fn, 10, argv)) return NULL;
+  if (!get_f32(env, argv[0], fn, "param", &p, &lp) || !get_f32(env, argv[1], fn, "grad", &g, &lg) ||
+      !get_f32(env, argv[2], fn, "m", &m, &lm) || !get_f32(env, argv[3], fn, "v", &v, &lv) ||
+      !get_num(env, argv[4], fn, "lr", &lr) || !get_num(env, argv[5], fn, "beta1", &b1) ||
+      !get_num(env, argv[6], fn, "beta2", &b2) || !get_num(env, argv[7], fn, "eps", &eps) ||
+      !get_num(env, argv[8], fn, "weightDecay", &wd) || !get_num(env, argv[9], fn, "step", &step))
+    return NULL;
+  if (!check_len(env, fn, "grad", lg, lp) || !check_len(env, fn, "m", lm, lp) || !check_len(env, fn, "v", lv, lp))
+    return NULL;
+  if (!(step >= 1)) {
+    fail(env, fn, "step must be >= 1");
+    return NULL;
+  }
+  const double bc1 = 1.0 - pow(b1, step);
+  const double bc2 = 1.0 - pow(b2, step);
+  const double step_size = lr / bc1;
+  const double sqrt_bc2 = sqrt(bc2);
+  for (size_t i = 0; i < lp; i++) {
+    double gi = (double)g[i] + wd * (double)p[i];
+    double mi = b1 * (double)m[i] + (1.0 - b1) * gi;
+    double vi = b2 * (double)v[i] + (1.0 - b2) * gi * gi;
+    m[i] = (float)mi;
+    v[i] = (float)vi;
+    p[i] = (float)((double)p[i] - (step_size * mi) / (sqrt(vi) / sqrt_bc2 + eps));
+  }
+  return NULL;
+}
+
+/* rowLogSumExp(x, rows, cols, out) */
+static napi_value RowLogSumExp(napi_env env, napi_callback_info info) {
+  static const char* fn = "rowLogSumExp";
+  napi_value argv[4];
+  float *x, *out;
+  size_t lx, lo;
+  int32_t rows, cols;
+  if (!get_args(env, info, fn, 4, argv)) return NULL;
+  if (!get_f32(env, argv[0], fn, "x", &x, &lx) || !get_dim(env, argv[1], fn, "rows", &rows) ||
+      !get_dim(env, argv[2], fn, "cols", &cols) || !get_f32(env, argv[3], fn, "out", &out, &lo))
+    return NULL;
+  if (!check_len(env, fn, "x", lx, (uint64_t)rows * (uint64_t)cols) || !check_len(env, fn, "out", lo, (uint64_t)rows))
+    return NULL;
+  for (int32_t r = 0; r < rows; r++) {
+    const float* xr = x + (size_t)r * cols;
+    float mx = -INFINITY;
+    for (int32_t c = 0; c < cols; c++)
+      if (xr[c] > mx) mx = xr[c];
+    if (mx == -INFINITY) {
+      out[r] = -INFINITY;
+      continue;
+    }
+    double s = 0;
+    for (int32_t c = 0; c < cols; c++) s += (double)expf(xr[c] - mx);
+    out[r] = (float)((double)mx + log(s));
+  }
+  return NULL;
+}
+
+/* ---------- BLAS identity and threads ---------- */
+
+static napi_value SetThreads(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  int32_t n;
+  if (!get_args(env, info, "setThreads", 1, argv) || !get_dim(env, argv[0], "setThreads", "n", &n)) return NULL;
+  if (n < 1) {
+    fail(env, "setThreads", "n must be >= 1");
+    return NULL;
+  }
+#ifdef OPENBLAS_VERSION
+  openblas_set_num_threads(n);
+#endif
+  return NULL;
+}
+
+static napi_value GetThreads(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value out;
+  int n = 1;
+#ifdef OPENBLAS_VERSION
+  n = openblas_get_num_threads();
+#endif
+  napi_create_int32(env, n, &out);
+  return out;
+}
+
+static const char* blas_name(void) {
+#if defined(ACE_USE_ACCELERATE)
+  return "Apple Accelerate";
+#elif defined(OPENBLAS_VERSION)
+  /* e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Haswell MAX_THREADS=64" */
+  return openblas_get_config();
+#else
+  return "CBLAS (unknown vendor)";
+#endif
+}
+
+static bool thread_control(void) {
+#ifdef OPENBLAS_VERSION
+  return true;
+#else
+  return false;
+#endif
+}
+
+static napi_value Init(napi_env env, napi_value exports) {
+  napi_value abi, blas, threads_settable;
+  napi_create_int32(env, ACE_NATIVE_ABI, &abi);
+  napi_create_string_utf8(env, blas_name(), NAPI_AUTO_LENGTH, &blas);
+  napi_get_boolean(env, thread_control(), &threads_settable);
+  napi_property_descriptor props[] = {
+      {"abi", NULL, NULL, NULL, NULL, abi, napi_enumerable, NULL},
+      {"blas", NULL, NULL, NULL, NULL, blas, napi_enumerable, NULL},
+      {"threadsSettable", NULL, NULL, NULL, NULL, threads_settable, napi_enumerable, NULL},
+      {"sgemm", NULL, Sgemm, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"lstmCellForward", NULL, LstmCellForward, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"lstmCellBackward", NULL, LstmCellBackward, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"adamUpdate", NULL, AdamUpdate, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"rowLogSumExp", NULL, RowLogSumExp, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setThreads", NULL, SetThreads, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"getThreads", NULL, GetThreads, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

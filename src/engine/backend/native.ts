@@ -1,0 +1,93 @@
+// The native backend: a thin typed wrapper over native/ace_native.node (CBLAS sgemm + fused C kernels).
+import { createRequire } from 'node:module';
+import type { Backend, BackendInfo } from './backend.js';
+
+/** The ABI this wrapper speaks; must equal ACE_NATIVE_ABI in native/ace_native.c. */
+export const NATIVE_ABI = 1;
+
+/** What ace_native.node exports. Argument checks live in C: wrong lengths throw a TypeError there. */
+export interface NativeAddon {
+  readonly abi: number;
+  readonly blas: string;
+  readonly threadsSettable: boolean;
+  sgemm(
+    transA: boolean, transB: boolean, m: number, n: number, k: number,
+    alpha: number, a: Float32Array, lda: number, b: Float32Array, ldb: number,
+    beta: number, c: Float32Array, ldc: number,
+  ): void;
+  lstmCellForward(gates: Float32Array, cPrev: Float32Array | null, cNew: Float32Array, hNew: Float32Array, rows: number, h: number): void;
+  lstmCellBackward(
+    gates: Float32Array, cPrev: Float32Array | null, cNew: Float32Array, dh: Float32Array, dc: Float32Array,
+    dGates: Float32Array, rows: number, h: number,
+  ): void;
+  adamUpdate(
+    param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array,
+    lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, step: number,
+  ): void;
+  rowLogSumExp(x: Float32Array, rows: number, cols: number, out: Float32Array): void;
+  setThreads(n: number): void;
+  getThreads(): number;
+}
+
+/** Loads the addon file; throws an Error whose message is a fallback reason fit for `info.fallbackReason`. */
+export function loadNativeAddon(path: string): NativeAddon {
+  const require = createRequire(import.meta.url);
+  let mod: unknown;
+  try {
+    mod = require(path);
+  } catch (err) {
+    const first = String((err as Error).message ?? err).split('\n')[0];
+    throw new Error(`native addon failed to load: ${first}`);
+  }
+  const addon = mod as Partial<NativeAddon>;
+  if (addon.abi !== NATIVE_ABI) {
+    throw new Error(`native addon is stale (ABI ${String(addon.abi)}, expected ${NATIVE_ABI}); rebuild with node scripts/build-native.mjs`);
+  }
+  return addon as NativeAddon;
+}
+
+export class NativeBackend implements Backend {
+  readonly info: BackendInfo;
+  private readonly addon: NativeAddon;
+
+  constructor(addon: NativeAddon) {
+    this.addon = addon;
+    this.info = { name: 'native', blas: addon.blas.trim(), threads: addon.getThreads() };
+  }
+
+  setThreads(n: number): void {
+    this.addon.setThreads(n);
+    this.info.threads = this.addon.getThreads();
+  }
+
+  // Each method forwards its arguments unchanged: V8 inlines the wrapper, so the cost is the napi call alone.
+  sgemm(
+    transA: boolean, transB: boolean, m: number, n: number, k: number,
+    alpha: number, a: Float32Array, lda: number, b: Float32Array, ldb: number,
+    beta: number, c: Float32Array, ldc: number,
+  ): void {
+    this.addon.sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  }
+
+  lstmCellForward(gates: Float32Array, cPrev: Float32Array | null, cNew: Float32Array, hNew: Float32Array, rows: number, h: number): void {
+    this.addon.lstmCellForward(gates, cPrev, cNew, hNew, rows, h);
+  }
+
+  lstmCellBackward(
+    gates: Float32Array, cPrev: Float32Array | null, cNew: Float32Array, dh: Float32Array, dc: Float32Array,
+    dGates: Float32Array, rows: number, h: number,
+  ): void {
+    this.addon.lstmCellBackward(gates, cPrev, cNew, dh, dc, dGates, rows, h);
+  }
+
+  adamUpdate(
+    param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array,
+    lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, step: number,
+  ): void {
+    this.addon.adamUpdate(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step);
+  }
+
+  rowLogSumExp(x: Float32Array, rows: number, cols: number, out: Float32Array): void {
+    this.addon.rowLogSumExp(x, rows, cols, out);
+  }
+}
