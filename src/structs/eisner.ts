@@ -1,0 +1,202 @@
+// Eisner's O(n³) algorithm (Eisner 1996): the highest-scoring projective dependency tree from arc scores.
+//
+// Score convention (shared with mst.ts, as SuPar's s_arc[dep, head]): scores [n+1, n+1] row-major,
+// scores[d * (n+1) + h] = score of the arc h → d; index 0 is the artificial root. A tree's score is the sum of
+// its arcs. Returned heads have length n+1: heads[d] is the head of word d, heads[0] = −1 (ROOT_HEAD).
+
+import type { FloatArray } from './float-array.js';
+import { batchTreeShape, DEFAULT_TREE_DECODE_OPTIONS, ROOT_HEAD, type TreeDecodeOptions } from './tree.js';
+
+/**
+ * Scratch tables for one sentence of up to n words, reused across calls. Spans are indexed [s * (n+1) + t], s ≤ t.
+ * completeRight[s, t]: head s covers s..t; completeLeft[s, t]: head t covers s..t;
+ * incomplete spans hold the arc s ↔ t and share one split table.
+ */
+export class EisnerWorkspace {
+  completeRight = new Float64Array(0);
+  completeLeft = new Float64Array(0);
+  incompleteRight = new Float64Array(0);
+  incompleteLeft = new Float64Array(0);
+  splitCompleteRight = new Int32Array(0);
+  splitCompleteLeft = new Int32Array(0);
+  splitIncomplete = new Int32Array(0);
+  stack = new Int32Array(0);
+
+  ensure(n: number): void {
+    const cells = (n + 1) * (n + 1);
+    if (this.completeRight.length >= cells) return;
+    this.completeRight = new Float64Array(cells);
+    this.completeLeft = new Float64Array(cells);
+    this.incompleteRight = new Float64Array(cells);
+    this.incompleteLeft = new Float64Array(cells);
+    this.splitCompleteRight = new Int32Array(cells);
+    this.splitCompleteLeft = new Int32Array(cells);
+    this.splitIncomplete = new Int32Array(cells);
+    // A derivation has about 3n split spans and as many trivial ones; the stack never holds more than all of them.
+    this.stack = new Int32Array(3 * (8 * n + 8));
+  }
+}
+
+export interface EisnerOptions extends TreeDecodeOptions {
+  readonly workspace?: EisnerWorkspace;
+}
+
+const COMPLETE_RIGHT = 0;
+const COMPLETE_LEFT = 1;
+const INCOMPLETE_RIGHT = 2;
+const INCOMPLETE_LEFT = 3;
+
+/**
+ * Decode one sentence: scores[o + d * stride + h] for d, h in 0..n; heads written to out[oo .. oo + n].
+ * With singleRoot, a complete span headed by the root may only close at n, so the root takes one dependent.
+ */
+function decodeInto(
+  scores: FloatArray,
+  o: number,
+  stride: number,
+  n: number,
+  singleRoot: boolean,
+  ws: EisnerWorkspace,
+  out: Int32Array,
+  oo: number,
+): void {
+  out[oo] = ROOT_HEAD;
+  if (n === 0) return;
+  ws.ensure(n);
+  const size = n + 1;
+  const cr = ws.completeRight;
+  const cl = ws.completeLeft;
+  const ir = ws.incompleteRight;
+  const il = ws.incompleteLeft;
+  const bcr = ws.splitCompleteRight;
+  const bcl = ws.splitCompleteLeft;
+  const bi = ws.splitIncomplete;
+  for (let s = 0; s < size; s++) {
+    cr[s * size + s] = 0;
+    cl[s * size + s] = 0;
+  }
+  for (let w = 1; w <= n; w++) {
+    for (let s = 0; s + w <= n; s++) {
+      const t = s + w;
+      const st = s * size + t;
+      // Incomplete spans: a right-facing complete s..r meets a left-facing complete r+1..t, joined by the arc.
+      let best = -Infinity;
+      let arg = s;
+      for (let r = s; r < t; r++) {
+        const v = cr[s * size + r] + cl[(r + 1) * size + t];
+        if (v > best) {
+          best = v;
+          arg = r;
+        }
+      }
+      bi[st] = arg;
+      ir[st] = best + scores[o + t * stride + s];
+      il[st] = s === 0 ? -Infinity : best + scores[o + s * stride + t]; // the root is nobody's dependent
+      // Complete left (head t): a complete left s..r, then the incomplete arc t → r.
+      best = -Infinity;
+      arg = s;
+      for (let r = s; r < t; r++) {
+        const v = cl[s * size + r] + il[r * size + t];
+        if (v > best) {
+          best = v;
+          arg = r;
+        }
+      }
+      cl[st] = best;
+      bcl[st] = arg;
+      // Complete right (head s): the incomplete arc s → r, then a complete right r..t.
+      best = -Infinity;
+      arg = t;
+      if (!(singleRoot && s === 0 && t < n)) {
+        for (let r = s + 1; r <= t; r++) {
+          const v = ir[s * size + r] + cr[r * size + t];
+          if (v > best) {
+            best = v;
+            arg = r;
+          }
+        }
+      }
+      cr[st] = best;
+      bcr[st] = arg;
+    }
+  }
+  if (!(cr[n] > -Infinity)) throw new RangeError(`no projective tree over ${n} words has a finite score`);
+  backtrack(ws, n, out, oo);
+}
+
+/** Follow the split tables from the full span 0..n, writing each arc's head. */
+function backtrack(ws: EisnerWorkspace, n: number, out: Int32Array, oo: number): void {
+  const size = n + 1;
+  const stack = ws.stack;
+  let top = 0;
+  stack[top++] = COMPLETE_RIGHT;
+  stack[top++] = 0;
+  stack[top++] = n;
+  while (top > 0) {
+    const t = stack[--top];
+    const s = stack[--top];
+    const kind = stack[--top];
+    if (s === t) continue;
+    const st = s * size + t;
+    // Push the two sub-spans each span splits into (kind, s, t triples).
+    if (kind === COMPLETE_RIGHT) {
+      const r = ws.splitCompleteRight[st];
+      top = push(stack, top, INCOMPLETE_RIGHT, s, r);
+      top = push(stack, top, COMPLETE_RIGHT, r, t);
+    } else if (kind === COMPLETE_LEFT) {
+      const r = ws.splitCompleteLeft[st];
+      top = push(stack, top, COMPLETE_LEFT, s, r);
+      top = push(stack, top, INCOMPLETE_LEFT, r, t);
+    } else {
+      if (kind === INCOMPLETE_RIGHT) out[oo + t] = s;
+      else out[oo + s] = t;
+      const r = ws.splitIncomplete[st];
+      top = push(stack, top, COMPLETE_RIGHT, s, r);
+      top = push(stack, top, COMPLETE_LEFT, r + 1, t);
+    }
+  }
+}
+
+function push(stack: Int32Array, top: number, kind: number, s: number, t: number): number {
+  stack[top] = kind;
+  stack[top + 1] = s;
+  stack[top + 2] = t;
+  return top + 3;
+}
+
+/** Best projective tree for one sentence of n words: `scores [n+1, n+1]` (see top) → `heads [n+1]`. */
+export function eisner(scores: FloatArray, n: number, options: EisnerOptions = {}): Int32Array {
+  const size = n + 1;
+  if (!Number.isInteger(n) || n < 0 || scores.length !== size * size) {
+    throw new RangeError(`scores of length ${scores.length} is not [${size}, ${size}]`);
+  }
+  const heads = new Int32Array(size);
+  const singleRoot = options.singleRoot ?? DEFAULT_TREE_DECODE_OPTIONS.singleRoot;
+  decodeInto(scores, 0, size, n, singleRoot, options.workspace ?? new EisnerWorkspace(), heads, 0);
+  return heads;
+}
+
+/**
+ * Best projective trees for a padded batch: `scores [B, N, N]` (each sentence's top-left [n_b+1, n_b+1] block
+ * used, same convention), `lengths [B]` = n_b words (root excluded) → `heads [B, N]` (into `out` when given),
+ * heads[b, 0] = −1 and −1 at padded positions.
+ */
+export function eisnerBatch(
+  scores: FloatArray,
+  lengths: ArrayLike<number>,
+  out?: Int32Array,
+  options: EisnerOptions = {},
+): Int32Array {
+  const b = lengths.length;
+  const size = batchTreeShape(scores.length, lengths);
+  const heads = out ?? new Int32Array(b * size);
+  if (heads.length !== b * size) throw new RangeError(`heads output of length ${heads.length} is not [${b}, ${size}]`);
+  const singleRoot = options.singleRoot ?? DEFAULT_TREE_DECODE_OPTIONS.singleRoot;
+  const ws = options.workspace ?? new EisnerWorkspace();
+  for (let i = 0; i < b; i++) {
+    const n = lengths[i];
+    heads.fill(ROOT_HEAD, i * size + n + 1, (i + 1) * size);
+    decodeInto(scores, i * size * size, size, n, singleRoot, ws, heads, i * size);
+  }
+  return heads;
+}
