@@ -11,6 +11,14 @@ program
   .showHelpAfterError();
 
 const commandModules: Array<() => Promise<{ register: (p: Command) => void }>> = [
+  () => import('./demo.js'),
+  () => import('./data.js'),
+  () => import('./embed.js'),
+  () => import('./train.js'),
+  () => import('./eval.js'),
+  () => import('./search.js'),
+  () => import('./report.js'),
+  () => import('./info.js'),
 ];
 
 for (const load of commandModules) (await load()).register(program);

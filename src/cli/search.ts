@@ -9,6 +9,8 @@ import { SearchEvents } from '../search/events.js';
 import { attachJsonlLog, attachProgressBar } from '../search/listeners.js';
 import { resolveSearchOptions, type SearchOptions } from '../search/options.js';
 import { runSearch } from '../search/search-loop.js';
+import { createTask } from '../tasks/registry.js';
+import { cacheEventLogger, cliContext } from './context.js';
 import { SEARCH_STRATEGIES, type SearchStrategy } from '../search/strategy.js';
 import type { SearchRecord } from '../search/history.js';
 import type { RewardKind, RewardShaping } from '../search/reward.js';
@@ -21,6 +23,8 @@ export interface TaskRequest {
   candidates: string[];
   seed: number;
   outDir: string;
+  /** 'learned-sigmoid' for the All+Weight baseline: the model must be built with per-block weights. */
+  blockWeighting?: 'none' | 'learned-sigmoid';
 }
 
 export type CreateTask = (request: TaskRequest) => Promise<SearchableTask>;
@@ -134,14 +138,15 @@ export async function executeSearch(
     writeJsonAtomic(join(c.request.outDir, COMMAND_FILE), c);
   }
   const options = searchOptionsOf(c);
-  const task = await createTask(c.request);
+  const request: TaskRequest = { ...c.request, blockWeighting: c.strategy === 'all-weight' ? 'learned-sigmoid' : 'none' };
+  const task = await createTask(request);
   const names = task.candidateNames.join(',');
   if (names !== c.request.candidates.join(',')) throw new UsageError(`the task's candidates (${names}) differ from --candidates`);
   const events = new SearchEvents();
   const detach = [attachJsonlLog(events, join(c.request.outDir, 'search.log.jsonl'))];
   if (io.progress) detach.push(attachProgressBar(events, { stream: io.stderr }));
   try {
-    const record = await runSearch(task, options, events, { resume, createFreshTask: () => createTask(c.request) });
+    const record = await runSearch(task, options, events, { resume, createFreshTask: () => createTask(request) });
     const report = writeReport([c.request.outDir], new Date().toISOString());
     io.stderr.write(`ace: best dev ${record.metricName} ${record.final?.bestDevScore.toFixed(2)} · report ${report}\n`);
     return record;
@@ -177,9 +182,10 @@ export function registerSearch(program: Command, createTask: CreateTask): void {
     });
 }
 
-/** Until the task registry exists, `ace search` says so instead of guessing. */
+/** `ace search` over the task registry, with the data home, cache and backend from the environment. */
 export function register(program: Command): void {
   registerSearch(program, async (request) => {
-    throw new UsageError(`no task registry is wired yet: cannot create task '${request.task}'`);
+    const ctx = cliContext();
+    return createTask({ ...request, dataHome: ctx.dataHome, cacheDir: ctx.cacheDir, backend: ctx.backend, events: cacheEventLogger() });
   });
 }

@@ -1,0 +1,38 @@
+// What every command needs from the environment (data home, cache, backend), read in this one place.
+import { getBackend, type BackendChoice } from '../engine/backend/select.js';
+import type { Backend } from '../engine/backend/backend.js';
+import { defaultCacheDir, defaultDataHome } from '../util/paths.js';
+import { backendChoiceFromEnv } from './info.js';
+
+export interface CliContext {
+  dataHome: string;
+  cacheDir: string;
+  backend: Backend;
+}
+
+export function cliContext(flags: { home?: string; cacheDir?: string; backend?: string; threads?: string } = {}): CliContext {
+  const choice: BackendChoice = backendChoiceFromEnv(flags.backend, process.env);
+  const threads = flags.threads !== undefined ? Number(flags.threads) : undefined;
+  return {
+    dataHome: flags.home ?? defaultDataHome(),
+    cacheDir: flags.cacheDir ?? defaultCacheDir(),
+    backend: getBackend(choice, threads !== undefined ? { threads } : {}),
+  };
+}
+
+/** Progress lines for candidate preparation (embedding caches), on stderr. */
+export function cacheEventLogger(stream: NodeJS.WritableStream = process.stderr) {
+  let lastDraw = 0;
+  return {
+    log: (line: string) => stream.write(`${line}\n`),
+    start: (candidate: string, set: string, n: number) => stream.write(`embedding ${candidate} for ${set} (${n} sentences)…\n`),
+    progress: (candidate: string, set: string, done: number, total: number) => {
+      const now = Date.now();
+      if (now - lastDraw < 2000 && done < total) return;
+      lastDraw = now;
+      stream.write(`  ${candidate} ${set}: ${done}/${total}\n`);
+    },
+    done: (candidate: string, set: string, stats: { reused: boolean; outcome: string } | null) =>
+      stream.write(`  ${candidate} ${set}: ${stats ? (stats.reused ? 'reused cache' : `built (${stats.outcome})`) : 'embedded'}\n`),
+  };
+}

@@ -1,0 +1,138 @@
+// `ace train`: trains one task model on a dataset with the given embeddings, keeping the best-dev bundle.
+import { mkdirSync, appendFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { createTask, TASK_NAMES } from '../tasks/registry.js';
+import { defaultTaggingTask } from '../tasks/tagger/create.js';
+import type { BatchInfo } from '../tasks/tagger/tagger-task.js';
+import { loadCandidateConfig } from '../embeddings/registry.js';
+import { writeJsonAtomic } from '../util/atomic-fs.js';
+import { UsageError } from '../util/errors.js';
+import { cacheEventLogger, cliContext } from './context.js';
+
+export interface TrainFlags {
+  task?: string;
+  data: string;
+  embeddings: string;
+  config?: string;
+  epochs: string;
+  out: string;
+  limit?: string;
+  hidden?: string;
+  optimizer?: string;
+  lr?: string;
+  seed: string;
+  home?: string;
+  cacheDir?: string;
+  backend?: string;
+  threads?: string;
+  progress: boolean;
+}
+
+function positive(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!(n > 0)) throw new UsageError(`--${name} needs a positive number, got '${v}'`);
+  return n;
+}
+
+export interface TrainSummary {
+  bestEpoch: number;
+  bestDev: number;
+  test: number | null;
+  metric: string;
+  seconds: number;
+  tokensPerSecond: number;
+}
+
+export async function runTrain(flags: TrainFlags, stderr: NodeJS.WritableStream = process.stderr): Promise<TrainSummary> {
+  const ctx = cliContext(flags);
+  const taskName = flags.task ?? defaultTaggingTask(flags.data);
+  const out = resolve(flags.out);
+  mkdirSync(out, { recursive: true });
+  const epochs = positive('epochs', flags.epochs)!;
+  const seed = Number(flags.seed);
+  const bar = flags.progress && (stderr as NodeJS.WriteStream).isTTY ? new cliProgress.SingleBar({ format: 'epoch {epoch} |{bar}| {value}/{total} batches · loss {loss} · {tps} tok/s · ETA {eta_formatted}', stream: stderr as NodeJS.WriteStream }, cliProgress.Presets.shades_classic) : null;
+  let lastLine = 0;
+  const onBatch = (b: BatchInfo) => {
+    const payload = { epoch: b.epoch, loss: b.loss.toFixed(3), tps: Math.round(b.tokensPerSecond) };
+    if (bar) {
+      if (b.batch === 1) bar.start(b.batches, 0, payload);
+      bar.update(b.batch, payload);
+      if (b.batch === b.batches) bar.stop();
+    } else if (Date.now() - lastLine > 10000 || b.batch === b.batches) {
+      lastLine = Date.now();
+      stderr.write(`epoch ${b.epoch}: batch ${b.batch}/${b.batches} · loss ${payload.loss} · ${payload.tps} tok/s\n`);
+    }
+  };
+  const started = performance.now();
+  const task = await createTask({
+    task: taskName,
+    data: flags.data,
+    candidates: flags.embeddings.split(',').map((s) => s.trim()).filter(Boolean),
+    candidateConfig: flags.config ? loadCandidateConfig(flags.config) : [],
+    seed,
+    dataHome: ctx.dataHome,
+    cacheDir: ctx.cacheDir,
+    backend: ctx.backend,
+    limit: positive('limit', flags.limit),
+    architecture: flags.hidden ? { hidden: positive('hidden', flags.hidden)! } : {},
+    training: {
+      ...(flags.optimizer ? { optimizer: flags.optimizer as 'sgd' | 'adam' } : {}),
+      ...(flags.lr ? { lr: positive('lr', flags.lr)! } : flags.optimizer === 'adam' ? { lr: 1e-3 } : {}),
+    },
+    events: { ...cacheEventLogger(stderr), batch: onBatch },
+  });
+  stderr.write(`training ${taskName} on ${flags.data} with ${task.candidateNames.join(', ')} (backend ${ctx.backend.info.name}, ${ctx.backend.info.blas})\n`);
+  task.beginEpisode({ selection: task.candidateNames.map(() => true), blockWeighting: 'none' });
+  const log = join(out, 'train.log.jsonl');
+  let best = { epoch: 0, dev: -Infinity };
+  let tokensPerSecond = 0;
+  for (let e = 1; e <= epochs; e++) {
+    const r = await task.trainEpoch();
+    tokensPerSecond = r.tokensPerSecond;
+    appendFileSync(log, JSON.stringify({ ...r, time: new Date().toISOString() }) + '\n');
+    const improved = r.devScore > best.dev;
+    if (improved) {
+      best = { epoch: e, dev: r.devScore };
+      await task.saveCheckpoint(join(out, 'model'));
+    }
+    stderr.write(`epoch ${e}: loss ${r.trainLoss.toFixed(3)} · dev ${task.metricName} ${r.devScore.toFixed(2)}${improved ? ' (best, saved)' : ''} · lr ${r.learningRate.toPrecision(3)} · ${Math.round(r.tokensPerSecond)} tok/s · ${r.seconds.toFixed(1)} s\n`);
+    if ('exhausted' in task && (task as { exhausted: boolean }).exhausted) {
+      stderr.write('learning rate fell below 1/1000 of its start: stopping\n');
+      break;
+    }
+  }
+  await task.loadCheckpoint(join(out, 'model'));
+  const test = await task.evaluate('test').then((t) => t.score).catch(() => null);
+  const summary: TrainSummary = { bestEpoch: best.epoch, bestDev: best.dev, test, metric: task.metricName, seconds: (performance.now() - started) / 1000, tokensPerSecond };
+  writeJsonAtomic(join(out, 'results.json'), { task: taskName, data: flags.data, embeddings: task.candidateNames, seed, ...summary });
+  stderr.write(`best dev ${task.metricName} ${best.dev.toFixed(2)} (epoch ${best.epoch})${test !== null ? ` · test ${test.toFixed(2)}` : ''} · model in ${join(out, 'model')}\n`);
+  return summary;
+}
+
+export function register(program: Command): void {
+  program
+    .command('train')
+    .description('train a task model (BiLSTM-CRF tagger) on a dataset with the given embeddings')
+    .option('--task <name>', `task: ${TASK_NAMES.join('|')} (default: from the dataset)`)
+    .requiredOption('--data <name>', 'dataset name (see `ace data list`)')
+    .option('--embeddings <list>', 'comma-separated candidates (glove, use-l0, use-l1, char, casing, or names from --config)', 'glove,char,casing')
+    .option('--config <file>', 'YAML/JSON file declaring more candidates')
+    .option('--epochs <n>', 'maximum epochs', '30')
+    .requiredOption('--out <dir>', 'output folder (model bundle, log, results)')
+    .option('--limit <n>', 'use only the first N training sentences')
+    .option('--hidden <n>', 'BiLSTM size per direction (default 256)')
+    .option('--optimizer <name>', 'sgd (default, lr 0.1) or adam (lr 1e-3)')
+    .option('--lr <x>', 'initial learning rate')
+    .option('--seed <n>', 'random seed', '1')
+    .option('--home <dir>', 'data home (default $ACE_DATA_HOME)')
+    .option('--cache-dir <dir>', 'embedding cache (default $ACE_CACHE_DIR)')
+    .option('--backend <name>', 'auto|native|js (default $ACE_BACKEND or auto)')
+    .option('--threads <n>', 'BLAS threads')
+    .option('--no-progress', 'no progress bar')
+    .action(async (flags: TrainFlags) => {
+      await runTrain(flags);
+    });
+}

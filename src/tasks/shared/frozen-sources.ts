@@ -1,0 +1,71 @@
+// Frozen candidates' vectors for a set of sentences: from the on-disk cache (built once) or embedded on the fly.
+import type { FrozenCandidate, Candidate } from '../../embeddings/candidate.js';
+import type { EmbeddingCache, CacheStats } from '../../embeddings/cache/store.js';
+import type { Sentence } from '../../formats/types.js';
+import type { FrozenRows } from './input-blocks.js';
+
+export interface FrozenSourceEvents {
+  /** A candidate starts being prepared for a set of sentences. */
+  start?: (candidate: string, set: string, sentences: number) => void;
+  progress?: (candidate: string, set: string, done: number, total: number) => void;
+  done?: (candidate: string, set: string, stats: CacheStats | null) => void;
+}
+
+export interface FrozenSourceOptions {
+  /** null: embed into memory without caching (new text at prediction time). */
+  cache: EmbeddingCache | null;
+  /** Identifies the data (e.g. `conll2000/train`); part of the cache key with the sentences' hash. */
+  setId: string;
+  /** Keep vectors in memory after reading the cache when they take at most this many bytes (float32). */
+  memoryBudgetBytes?: number;
+  events?: FrozenSourceEvents;
+}
+
+const DEFAULT_MEMORY_BUDGET = 6 * 2 ** 30;
+
+/** One source per candidate (null for trainable ones), in candidate order. */
+export async function prepareFrozenSources(
+  candidates: readonly Candidate[],
+  sentences: readonly Sentence[],
+  options: FrozenSourceOptions,
+): Promise<(FrozenRows | null)[]> {
+  const out: (FrozenRows | null)[] = [];
+  let budget = options.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET;
+  for (const c of candidates) {
+    if (!c.frozen) {
+      out.push(null);
+      continue;
+    }
+    const name = c.spec.name;
+    options.events?.start?.(name, options.setId, sentences.length);
+    const progress = (done: number, total: number) => options.events?.progress?.(name, options.setId, done, total);
+    if (options.cache === null) {
+      const rows = await embedAll(c, sentences, progress);
+      options.events?.done?.(name, options.setId, null);
+      out.push((i) => rows[i]);
+      continue;
+    }
+    const reader = await options.cache.getOrBuild(c, sentences, options.setId, progress);
+    options.events?.done?.(name, options.setId, reader.stats);
+    const bytes = reader.manifest.tokens * reader.dim * 4;
+    if (bytes <= budget) {
+      budget -= bytes;
+      const rows: Float32Array[] = [];
+      for (let s = 0; s < reader.sentences; s += 1024) rows.push(...reader.getRange(s, Math.min(reader.sentences, s + 1024)));
+      reader.close();
+      out.push((i) => rows[i]);
+    } else {
+      out.push((i) => reader.get(i));
+    }
+  }
+  return out;
+}
+
+async function embedAll(c: FrozenCandidate, sentences: readonly Sentence[], progress: (d: number, t: number) => void): Promise<Float32Array[]> {
+  const rows: Float32Array[] = [];
+  for (let s = 0; s < sentences.length; s += 64) {
+    rows.push(...(await c.embed(sentences.slice(s, s + 64))));
+    progress(Math.min(sentences.length, s + 64), sentences.length);
+  }
+  return rows;
+}
