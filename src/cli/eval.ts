@@ -1,7 +1,15 @@
-// `ace eval`: scores a prediction file against a gold file and prints the official scorer's report.
+// `ace eval`: scores a prediction file against a gold file, or a model bundle on a dataset split, as the official scorers report.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InputError, UsageError } from '../util/errors.js';
+import { defaultCacheDir, defaultDataHome } from '../util/paths.js';
+import { getBackend } from '../engine/backend/select.js';
+import { loadTagging } from '../datasets/registry.js';
+import type { Split } from '../tasks/task.js';
+import { isSpanTask } from '../tasks/tagger/tagger.js';
+import { loadTagger, predictSentences, type LoadedTagger } from '../tasks/tagger/load.js';
+import { tokenAccuracy } from '../metrics/accuracy.js';
+import { backendChoiceFromEnv } from './info.js';
 import { type ColumnRecord, type ColumnSpec, parseColumns } from '../formats/conll-column.js';
 import { type ConlluSentence, conlluToGraph, conlluToTree, parseConllu } from '../formats/conllu.js';
 import { type SdpSentence, parseSdp, sdpToGraph } from '../formats/sdp.js';
@@ -156,6 +164,34 @@ export function runEval(opts: EvalOptions): string {
   }
 }
 
+export const EVAL_SPLITS: readonly Split[] = ['train', 'dev', 'test'];
+
+export interface EvalModelOptions {
+  /** A dataset name from the registry; its label column is the gold. */
+  data: string;
+  split: Split;
+  dataHome: string;
+}
+
+/** Token accuracy as a conlleval-style two-line report (the model mode's report for POS taggers). */
+export function formatAccuracyReport(correct: number, total: number): string {
+  const pct = total > 0 ? (100 * correct) / total : 0;
+  return `processed ${total} tokens; correct: ${correct}.\naccuracy: ${formatFixedC(pct, 2).padStart(6)}%\n`;
+}
+
+/**
+ * Tags a dataset split with a loaded tagger and scores it against the split's gold labels: the conlleval report
+ * for span taggers (tags in the data's own scheme, as a prediction file would hold them), token accuracy for POS.
+ */
+export async function evalTagger(tagger: LoadedTagger, opts: EvalModelOptions): Promise<string> {
+  const gold = await loadTagging(opts.dataHome, opts.data, opts.split);
+  const pred = await predictSentences(tagger, gold);
+  const goldTags = gold.map((s) => s.tags);
+  if (isSpanTask(tagger.description.task)) return formatConllevalReport(conllevalScore(goldTags, pred));
+  const a = tokenAccuracy(goldTags, pred);
+  return formatAccuracyReport(a.correct, a.total);
+}
+
 function oneOf<T extends string>(name: string, values: readonly T[]): (v: string) => T {
   return (v) => {
     if (!(values as readonly string[]).includes(v)) throw new UsageError(`${name} must be one of ${values.join(', ')}, got '${v}'`);
@@ -163,15 +199,57 @@ function oneOf<T extends string>(name: string, values: readonly T[]): (v: string
   };
 }
 
+interface EvalFlags {
+  format?: EvalFormat;
+  gold?: string;
+  pred?: string;
+  scheme?: EvalScheme;
+  model?: string;
+  data?: string;
+  split: Split;
+  home?: string;
+  cacheDir?: string;
+  backend?: string;
+}
+
+async function evalModelAction(opts: EvalFlags & { model: string }): Promise<string> {
+  const files = (['format', 'gold', 'pred', 'scheme'] as const).filter((k) => opts[k] !== undefined);
+  if (files.length > 0) throw new UsageError(`--model scores a dataset split; it does not take ${files.map((k) => `--${k}`).join(', ')}`);
+  if (opts.data === undefined) throw new UsageError('--model needs --data NAME (a dataset from `ace data list`)');
+  const backend = getBackend(backendChoiceFromEnv(opts.backend, process.env));
+  const tagger = await loadTagger(opts.model, { cacheDir: opts.cacheDir ?? defaultCacheDir(), backend });
+  try {
+    return await evalTagger(tagger, { data: opts.data, split: opts.split, dataHome: opts.home ?? defaultDataHome() });
+  } finally {
+    await tagger.dispose();
+  }
+}
+
 export function register(program: Command): void {
   program
     .command('eval')
-    .description('score predictions against gold data as the official scorers do (conlleval, CoNLL 2018 UD, SDP toolkit)')
-    .requiredOption('--format <format>', EVAL_FORMATS.join(' | '), oneOf('--format', EVAL_FORMATS))
-    .requiredOption('--gold <file>', 'gold file')
-    .requiredOption('--pred <file>', 'prediction file (conll: the gold layout with the predicted tag in the last column)')
+    .description('score predictions against gold data as the official scorers do (conlleval, CoNLL 2018 UD, SDP toolkit), or a model on a dataset split')
+    .option('--format <format>', EVAL_FORMATS.join(' | '), oneOf('--format', EVAL_FORMATS))
+    .option('--gold <file>', 'gold file')
+    .option('--pred <file>', 'prediction file (conll: the gold layout with the predicted tag in the last column)')
     .option('--scheme <scheme>', `conll tag scheme to accept: ${EVAL_SCHEMES.join(' | ')}`, oneOf('--scheme', EVAL_SCHEMES))
-    .action((opts: { format: EvalFormat; gold: string; pred: string; scheme?: EvalScheme }) => {
+    .option('--model <dir>', 'instead of files: a tagger bundle to run on --data (prints the conlleval report, or accuracy for POS)')
+    .option('--data <name>', 'with --model: dataset name (see `ace data list`)')
+    .option('--split <split>', 'with --model: train | dev | test', oneOf('--split', EVAL_SPLITS), 'test')
+    .option('--home <dir>', 'with --model: data home (default: ACE_DATA_HOME or ~/.local/share/ace-ts/data)')
+    .option('--cache-dir <dir>', 'with --model: where frozen candidates find their weights (default: ACE_CACHE_DIR or ~/.cache/ace-ts)')
+    .option('--backend <choice>', 'with --model: auto | native | js (default: ACE_BACKEND or auto)')
+    .action(async (opts: EvalFlags, cmd: Command) => {
+      if (opts.model !== undefined) {
+        process.stdout.write(await evalModelAction({ ...opts, model: opts.model }));
+        return;
+      }
+      const modelOnly = (['data', 'home', 'cacheDir', 'backend'] as const).filter((k) => opts[k] !== undefined).map((k) => (k === 'cacheDir' ? '--cache-dir' : `--${k}`));
+      if (cmd.getOptionValueSource('split') === 'cli') modelOnly.push('--split');
+      if (modelOnly.length > 0) throw new UsageError(`${modelOnly.join(', ')} apply to --model only`);
+      if (opts.format === undefined || opts.gold === undefined || opts.pred === undefined) {
+        throw new UsageError('give --format, --gold and --pred (score a prediction file), or --model and --data (score a model)');
+      }
       const o: EvalOptions = { format: opts.format, gold: opts.gold, pred: opts.pred };
       if (opts.scheme !== undefined) o.scheme = opts.scheme;
       process.stdout.write(runEval(o));
