@@ -12,6 +12,10 @@ import { Rng } from '../../src/util/rng.js';
 import { SyntheticTask } from './synthetic-task.js';
 import { finalModel, KILL_TEST_OPTIONS, normalizedRecord } from './resume-fixtures.js';
 
+// Run the child the way this file runs: compiled JavaScript under dist/, or TypeScript through tsx.
+const CHILD_EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+const CHILD_LOADER = CHILD_EXT === '.ts' ? ['--import', 'tsx'] : [];
+
 const STAGES: CommitStage[] = ['trained', 'checkpoint-saved', 'task-saved', 'state-written', 'committed', 'record-written'];
 
 class Interrupt extends Error {}
@@ -111,7 +115,7 @@ test('several interruptions in a row still give the uninterrupted result', async
 /** Start the child; resolve with its exit after it is killed `afterMs` past its 'ready' line (or when it ends). */
 function runChild(outDir: string, killAfterMs: number | null): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'kill-child.ts'), outDir, '40'], {
+    const child = spawn(process.execPath, [...CHILD_LOADER, join(import.meta.dirname, `kill-child${CHILD_EXT}`), outDir, '40'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
