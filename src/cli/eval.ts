@@ -13,6 +13,7 @@ import { backendChoiceFromEnv } from './info.js';
 import { type ColumnRecord, type ColumnSpec, parseColumns } from '../formats/conll-column.js';
 import { type ConlluSentence, conlluToGraph, conlluToTree, parseConllu } from '../formats/conllu.js';
 import { type SdpSentence, parseSdp, sdpToGraph } from '../formats/sdp.js';
+import { parseAbsa } from '../formats/absa-xml.js';
 import { conllevalScore, formatConllevalReport, splitTag } from '../metrics/spans.js';
 import { attachmentScores, excludeGoldPunct, formatConll18Rows } from '../metrics/attachment.js';
 import { enhancedScores, formatEnhancedRows, formatSdpBlock, sdpScores } from '../metrics/graph.js';
@@ -149,6 +150,35 @@ function evalSdp(opts: EvalOptions): string {
   return [true, false].map((includeTop) => formatSdpBlock(sdpScores(goldGraphs, predGraphs, { includeTop }), includeTop, gold.length)).join('\n');
 }
 
+/**
+ * SemEval-2014 aspect term extraction, scored as its official evaluation does: a predicted term is correct when a
+ * gold term of the same sentence has the same character offsets.
+ */
+function evalAbsa(opts: EvalOptions): string {
+  const gold = parseAbsa(readText(opts.gold), opts.gold);
+  const pred = parseAbsa(readText(opts.pred), opts.pred);
+  const predById = new Map(pred.map((s) => [s.id, s]));
+  let nGold = 0;
+  let nPred = 0;
+  let correct = 0;
+  for (const g of gold) {
+    const p = predById.get(g.id);
+    if (!p) throw new InputError(opts.pred, undefined, `sentence id ${g.id} of the gold file is missing`);
+    if (p.text !== g.text) throw new InputError(opts.pred, p.line, `sentence ${g.id}: the text differs from the gold file's`);
+    const goldSpans = new Set((g.terms ?? []).map((t) => `${t.from}:${t.to}`));
+    const predSpans = new Set((p.terms ?? []).map((t) => `${t.from}:${t.to}`));
+    nGold += goldSpans.size;
+    nPred += predSpans.size;
+    for (const k of predSpans) if (goldSpans.has(k)) correct++;
+  }
+  if (pred.length !== gold.length) throw new InputError(opts.pred, undefined, `${pred.length} sentences, but the gold file ${opts.gold} has ${gold.length}`);
+  const precision = nPred ? correct / nPred : 0;
+  const recall = nGold ? correct / nGold : 0;
+  const f1 = precision + recall ? (2 * precision * recall) / (precision + recall) : 0;
+  const pct = (x: number): string => formatFixedC(100 * x, 2);
+  return `aspect terms: gold ${nGold}; predicted ${nPred}; correct ${correct}.\nprecision: ${pct(precision)}%; recall: ${pct(recall)}%; F1: ${pct(f1)}\n`;
+}
+
 /** Scores `opts.pred` against `opts.gold` and returns the report text. */
 export function runEval(opts: EvalOptions): string {
   if (opts.scheme !== undefined && opts.format !== 'conll') throw new UsageError('--scheme applies to --format conll only');
@@ -160,7 +190,7 @@ export function runEval(opts: EvalOptions): string {
     case 'sdp':
       return evalSdp(opts);
     case 'absa':
-      throw new UsageError('--format absa needs the ABSA reader (src/formats/absa.ts), which is not available yet');
+      return evalAbsa(opts);
   }
 }
 

@@ -100,8 +100,17 @@ test('sdp: blocks with and without top arcs', { skip: dataSkip() }, () => {
   assert.equal(num(blocks[1] as string, 'UM'), 1);
 });
 
-test('absa is reported as missing its reader; --scheme only for conll', () => {
-  assert.throws(() => runEval({ format: 'absa', gold: goldConll, pred: predConll }), UsageError);
+test('absa: term-level P/R/F1 by exact character offsets; --scheme only for conll', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ace-eval-absa-'));
+  const xml = (terms: string) => `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sentences>\n    <sentence id="1">\n        <text>The battery life and the screen are great.</text>\n        <aspectTerms>\n${terms}        </aspectTerms>\n    </sentence>\n</sentences>\n`;
+  const term = (t: string, from: number, to: number) => `            <aspectTerm term="${t}" polarity="positive" from="${from}" to="${to}"/>\n`;
+  writeFileSync(join(dir, 'gold.xml'), xml(term('battery life', 4, 16) + term('screen', 25, 31)));
+  // One exact match, one boundary error ("battery" alone): precision 1/2, recall 1/2.
+  writeFileSync(join(dir, 'pred.xml'), xml(term('battery', 4, 11) + term('screen', 25, 31)));
+  const out = runEval({ format: 'absa', gold: join(dir, 'gold.xml'), pred: join(dir, 'pred.xml') });
+  assert.match(out, /gold 2; predicted 2; correct 1\./);
+  assert.match(out, /precision: 50\.00%; recall: 50\.00%; F1: 50\.00/);
+  rmSync(dir, { recursive: true, force: true });
   assert.throws(() => runEval({ format: 'sdp', gold: goldConll, pred: predConll, scheme: 'iob2' }), UsageError);
 });
 
