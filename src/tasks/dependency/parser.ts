@@ -1,0 +1,131 @@
+// A trained-or-training biaffine parser: candidates as input blocks, the scorer network, its label set, and bundles on disk.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Backend } from '../../engine/backend/backend.js';
+import { loadParams, saveParams, type Param } from '../../engine/index.js';
+import type { Candidate, CandidateSpec } from '../../embeddings/candidate.js';
+import type { Sentence } from '../../formats/types.js';
+import { writeJsonAtomic } from '../../util/atomic-fs.js';
+import { InputError } from '../../util/errors.js';
+import { Rng } from '../../util/rng.js';
+import { InputBlocks, type BatchRef, type BlockVocabs, type FrozenRows } from '../shared/input-blocks.js';
+import { BiaffineNetwork, type ParserScores } from './biaffine-network.js';
+import type { ParserObjective } from './parser-objective.js';
+import { PARSER_KINDS, type ParserArchitecture, type ParserKind } from './parser-options.js';
+import { layoutOf, makeBatch, tokenBatches } from './token-batches.js';
+
+export interface ParserDescription {
+  kind: ParserKind;
+  /** Relation (tree) or arc (graph) labels. */
+  labels: string[];
+  candidates: CandidateSpec[];
+  vocabs: BlockVocabs;
+  architecture: ParserArchitecture;
+  /** The objective's settings (tree decoder; graph threshold rules), read back by objectiveFor. */
+  objective: Record<string, unknown>;
+  /** Which candidates the model uses (the search's selection). */
+  selection: boolean[];
+}
+
+const BUNDLE_FORMAT = 'ace-ts/parser';
+const BUNDLE_VERSION = 1;
+
+/** Tokens per batch when predicting (no gradients kept, so larger than training batches would be fine too). */
+export const PREDICT_TOKEN_BUDGET = 5000;
+
+/** Input blocks + biaffine network + labels. Training lives in ParserTask; this part also serves prediction. */
+export class Parser {
+  readonly blocks: InputBlocks;
+  readonly network: BiaffineNetwork;
+  readonly labelIndex: Map<string, number>;
+  private readonly evalRng = new Rng(0);
+
+  constructor(readonly description: ParserDescription, candidates: readonly Candidate[], readonly backend: Backend, rng: Rng) {
+    const d = description;
+    if (candidates.length !== d.candidates.length) throw new Error(`${candidates.length} candidates for a description of ${d.candidates.length}`);
+    this.blocks = new InputBlocks(d.candidates, candidates, d.vocabs, backend, rng.split('blocks'), {
+      word: d.architecture.wordDropout,
+      locked: d.architecture.embedDropout,
+    });
+    const a = d.architecture;
+    this.network = new BiaffineNetwork(backend, rng.split('network'), {
+      blockSizes: this.blocks.dims,
+      trainableBlocks: this.blocks.trainable,
+      hidden: a.hidden,
+      lstmLayers: a.lstmLayers,
+      arcMlp: a.arcMlp,
+      relMlp: a.relMlp,
+      numLabels: d.labels.length,
+      lstmDropout: a.lstmDropout,
+      mlpDropout: a.mlpDropout,
+      learnedBlockScale: a.blockWeighting === 'learned-sigmoid',
+    });
+    this.labelIndex = new Map(d.labels.map((l, i) => [l, i]));
+  }
+
+  get params(): Param[] {
+    return [...this.network.params(), ...this.blocks.params()];
+  }
+
+  paramsFor(selection: readonly boolean[]): Param[] {
+    return [...this.network.paramsFor(selection), ...this.blocks.paramsFor(selection)];
+  }
+
+  /** Scores of one batch (frozen sources must be set for the sentences' set). */
+  scores(batch: BatchRef, selection: readonly boolean[], rng: Rng, training: boolean): ParserScores {
+    const blocks = this.blocks.forward(batch, selection, rng, training);
+    return this.network.forward(blocks, layoutOf(batch), selection, rng, training);
+  }
+
+  /** Gradients of the last `scores(…, training = true)` flow back into the network and trainable blocks. */
+  backward(dArc: Float32Array, dRel: Float32Array, batch: BatchRef): void {
+    this.blocks.backward(this.network.backward(dArc, dRel), batch);
+  }
+
+  /** Predictions for sentences whose frozen rows come from `sources` (one per candidate, null for trainable ones). */
+  predict<G extends Sentence, P, C>(
+    objective: ParserObjective<G, P, C>, sentences: readonly Sentence[], sources: readonly (FrozenRows | null)[],
+    selection: readonly boolean[] = this.description.selection, tokenBudget = PREDICT_TOKEN_BUDGET,
+  ): P[] {
+    if (objective.kind !== this.description.kind) throw new Error(`a ${objective.kind} objective cannot decode a ${this.description.kind} parser`);
+    this.blocks.setFrozenSources(sources);
+    const out: P[] = new Array(sentences.length);
+    for (const indices of tokenBatches(sentences.map((s) => s.words.length), tokenBudget)) {
+      const batch = makeBatch(indices, sentences);
+      const preds = objective.decode(this.scores(batch, selection, this.evalRng, false), this.description.labels);
+      indices.forEach((si, b) => (out[si] = preds[b]));
+    }
+    return out;
+  }
+
+  /** Writes model.json + params.bin into dir (each file atomically). */
+  save(dir: string, extra: Record<string, unknown> = {}): void {
+    saveParams(join(dir, 'params.bin'), this.params);
+    writeJsonAtomic(join(dir, 'model.json'), { format: BUNDLE_FORMAT, version: BUNDLE_VERSION, ...this.description, ...extra });
+  }
+
+  loadParams(dir: string): void {
+    loadParams(join(dir, 'params.bin'), this.params);
+  }
+}
+
+/** Reads and validates a parser bundle's description. */
+export function readParserDescription(dir: string): ParserDescription & Record<string, unknown> {
+  const file = join(dir, 'model.json');
+  if (!existsSync(file)) throw new InputError(file, undefined, 'not a model bundle: model.json is missing');
+  let raw: Record<string, unknown>;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch (err) {
+    throw new InputError(file, undefined, `model.json is not valid JSON (${(err as Error).message})`);
+  }
+  if (raw.format !== BUNDLE_FORMAT) throw new InputError(file, undefined, `not a parser bundle (format ${JSON.stringify(raw.format)})`);
+  if (raw.version !== BUNDLE_VERSION) throw new InputError(file, undefined, `bundle version ${String(raw.version)} is not supported (this ace-ts reads ${BUNDLE_VERSION})`);
+  for (const key of ['kind', 'labels', 'candidates', 'vocabs', 'architecture', 'objective', 'selection']) {
+    if (!(key in raw)) throw new InputError(file, undefined, `model.json lacks "${key}"`);
+  }
+  const d = raw as unknown as ParserDescription & Record<string, unknown>;
+  if (!PARSER_KINDS.includes(d.kind)) throw new InputError(file, undefined, `unknown parser kind ${JSON.stringify(d.kind)}`);
+  if (d.selection.length !== d.candidates.length) throw new InputError(file, undefined, 'selection and candidates differ in length');
+  return d;
+}
