@@ -156,6 +156,13 @@ static napi_value Sgemm(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* The cell kernels below are vectorised only when FP comparisons are not treated as trapping (the exp clamp is a
+ * select); nothing here reads the FP exception flags, so this changes no result. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC push_options
+#pragma GCC optimize("no-trapping-math")
+#endif
+
 /*
  * exp in double, branch-free so GCC vectorises the cell loops (libm's expf/tanhf are scalar calls and
  * dominated the LSTM step). Range reduction x = n·ln2 + r, |r| ≤ ln2/2, then a degree-8 Taylor polynomial
@@ -164,7 +171,9 @@ static napi_value Sgemm(napi_env env, napi_callback_info info) {
  */
 static inline __attribute__((always_inline)) double exp_vec(double x) {
   const double shifter = 6755399441055744.0; /* 1.5·2^52: adding it rounds to an integer in the low mantissa bits */
-  x = fmax(-700.0, fmin(700.0, x));
+  /* Comparisons, not fmin/fmax: those are NaN-aware libm semantics that GCC will not vectorise (a NaN now stays NaN). */
+  x = x < -700.0 ? -700.0 : x;
+  x = x > 700.0 ? 700.0 : x;
   double t = x * 1.4426950408889634 + shifter;
   double n = t - shifter;
   double r = (x - n * 0.6931471805599453) - n * 2.3190468138462996e-17;
@@ -187,7 +196,19 @@ static inline __attribute__((always_inline)) float tanh_vec(float x) {
   return (float)copysign(t, (double)x);
 }
 
-static inline __attribute__((always_inline)) void cell_forward(float* gi, float* gf, float* gg, float* go, float cpv, float* cn, float* hn, int32_t j) {
+/*
+ * One row of the cell kernels. The restrict pointers (the four gate segments of a row never overlap each other nor
+ * the state rows) let GCC vectorise the loop without runtime alias checks; cp == NULL means c_{t−1} = 0. On x86-64
+ * Linux the rows are also compiled for AVX2 and picked at load time (same IEEE operations, so identical results).
+ */
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__)
+#define ACE_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define ACE_CLONES
+#endif
+
+static inline __attribute__((always_inline)) void cell_forward(float* gi, float* gf, float* gg, float* go, float cpv, float* cn,
+                                                               float* hn, int32_t j) {
   float i = sigmoidf(gi[j]), f = sigmoidf(gf[j]), g = tanh_vec(gg[j]), o = sigmoidf(go[j]);
   gi[j] = i;
   gf[j] = f;
@@ -198,9 +219,9 @@ static inline __attribute__((always_inline)) void cell_forward(float* gi, float*
   hn[j] = o * tanh_vec(cv);
 }
 
-static inline __attribute__((always_inline)) void cell_backward(const float* gi, const float* gf, const float* gg, const float* go, float cpv,
-                                 const float* cn, const float* dhr, float* dcr, float* di, float* df, float* dg,
-                                 float* dout, int32_t j) {
+static inline __attribute__((always_inline)) void cell_backward(const float* gi, const float* gf, const float* gg, const float* go,
+                                                                float cpv, const float* cn, const float* dhr, float* dcr, float* di,
+                                                                float* df, float* dg, float* dout, int32_t j) {
   float i = gi[j], f = gf[j], g = gg[j], o = go[j];
   float tc = tanh_vec(cn[j]);
   float dhv = dhr[j];
@@ -211,6 +232,29 @@ static inline __attribute__((always_inline)) void cell_backward(const float* gi,
   dout[j] = dhv * tc * o * (1.0f - o);
   dcr[j] = dcv * f;
 }
+
+/* Two loops rather than a test per element, so each stays branch-free and vectorises. */
+ACE_CLONES static void cell_forward_row(float* restrict gi, float* restrict gf, float* restrict gg, float* restrict go,
+                                        const float* restrict cp, float* restrict cn, float* restrict hn, int32_t h) {
+  if (cp)
+    for (int32_t j = 0; j < h; j++) cell_forward(gi, gf, gg, go, cp[j], cn, hn, j);
+  else
+    for (int32_t j = 0; j < h; j++) cell_forward(gi, gf, gg, go, 0.0f, cn, hn, j);
+}
+
+ACE_CLONES static void cell_backward_row(const float* restrict gi, const float* restrict gf, const float* restrict gg,
+                                         const float* restrict go, const float* restrict cp, const float* restrict cn,
+                                         const float* restrict dhr, float* restrict dcr, float* restrict di, float* restrict df,
+                                         float* restrict dg, float* restrict dout, int32_t h) {
+  if (cp)
+    for (int32_t j = 0; j < h; j++) cell_backward(gi, gf, gg, go, cp[j], cn, dhr, dcr, di, df, dg, dout, j);
+  else
+    for (int32_t j = 0; j < h; j++) cell_backward(gi, gf, gg, go, 0.0f, cn, dhr, dcr, di, df, dg, dout, j);
+}
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC pop_options
+#endif
 
 /* lstmCellForward(gates, cPrev|null, cNew, hNew, rows, h) */
 static napi_value LstmCellForward(napi_env env, napi_callback_info info) {
@@ -236,11 +280,7 @@ static napi_value LstmCellForward(napi_env env, napi_callback_info info) {
     const float* cp = cprev ? cprev + (size_t)r * h : NULL;
     float* cn = cnew + (size_t)r * h;
     float* hn = hnew + (size_t)r * h;
-    /* Two loops rather than a test per element, so each stays branch-free and vectorises. */
-    if (cp)
-      for (int32_t j = 0; j < h; j++) cell_forward(gi, gf, gg, go, cp[j], cn, hn, j);
-    else
-      for (int32_t j = 0; j < h; j++) cell_forward(gi, gf, gg, go, 0.0f, cn, hn, j);
+    cell_forward_row(gi, gf, gg, go, cp, cn, hn, h);
   }
   return NULL;
 }
@@ -276,12 +316,22 @@ static napi_value LstmCellBackward(napi_env env, napi_callback_info info) {
     const float* cn = cnew + (size_t)r * h;
     const float* dhr = dh + (size_t)r * h;
     float* dcr = dc + (size_t)r * h;
-    if (cp)
-      for (int32_t j = 0; j < h; j++) cell_backward(gi, gf, gg, go, cp[j], cn, dhr, dcr, di, df, dg, dout, j);
-    else
-      for (int32_t j = 0; j < h; j++) cell_backward(gi, gf, gg, go, 0.0f, cn, dhr, dcr, di, df, dg, dout, j);
+    cell_backward_row(gi, gf, gg, go, cp, cn, dhr, dcr, di, df, dg, dout, h);
   }
   return NULL;
+}
+
+/* The Adam element loop; restrict (param, grad and moments are distinct arrays) spares the runtime alias checks. */
+ACE_CLONES static void adam_loop(float* restrict p, const float* restrict g, float* restrict m, float* restrict v, size_t n,
+                                 double b1, double b2, double eps, double wd, double step_size, double sqrt_bc2) {
+  for (size_t i = 0; i < n; i++) {
+    double gi = (double)g[i] + wd * (double)p[i];
+    double mi = b1 * (double)m[i] + (1.0 - b1) * gi;
+    double vi = b2 * (double)v[i] + (1.0 - b2) * gi * gi;
+    m[i] = (float)mi;
+    v[i] = (float)vi;
+    p[i] = (float)((double)p[i] - (step_size * mi) / (sqrt(vi) / sqrt_bc2 + eps));
+  }
 }
 
 /* adamUpdate(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step); element math in double like the JS reference. */
@@ -308,14 +358,7 @@ static napi_value AdamUpdate(napi_env env, napi_callback_info info) {
   const double bc2 = 1.0 - pow(b2, step);
   const double step_size = lr / bc1;
   const double sqrt_bc2 = sqrt(bc2);
-  for (size_t i = 0; i < lp; i++) {
-    double gi = (double)g[i] + wd * (double)p[i];
-    double mi = b1 * (double)m[i] + (1.0 - b1) * gi;
-    double vi = b2 * (double)v[i] + (1.0 - b2) * gi * gi;
-    m[i] = (float)mi;
-    v[i] = (float)vi;
-    p[i] = (float)((double)p[i] - (step_size * mi) / (sqrt(vi) / sqrt_bc2 + eps));
-  }
+  adam_loop(p, g, m, v, lp, b1, b2, eps, wd, step_size, sqrt_bc2);
   return NULL;
 }
 
