@@ -27,7 +27,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -37,8 +37,11 @@ import { TaggerModel } from '../src/tasks/tagger/tagger-model.js';
 import { Rng } from '../src/util/rng.js';
 
 const PYTHON = '/usr/bin/python3';
+// The peer script lives in the source tree; this file may run from dist/bench/ (compiled) or bench/ (tsx).
 const here = dirname(fileURLToPath(import.meta.url));
+const peersDir = here.includes(`${sep}dist${sep}`) ? join(here, '..', '..', 'bench', 'peers') : join(here, 'peers');
 const self = fileURLToPath(import.meta.url);
+const childLoader = self.endsWith('.ts') ? ['--import', 'tsx'] : [];
 
 const BATCH = 32;
 const MAX_LEN = 25;
@@ -222,7 +225,7 @@ class Worker {
 }
 
 function spawnOurs(spec: CaseSpec, threads: number): Worker {
-  const proc = spawn(process.execPath, ['--import', 'tsx', self, '--child', '--case', spec.name, '--threads', String(threads)], {
+  const proc = spawn(process.execPath, [...childLoader, self, '--child', '--case', spec.name, '--threads', String(threads)], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   return new Worker(`ours (${spec.name})`, proc);
@@ -230,7 +233,7 @@ function spawnOurs(spec: CaseSpec, threads: number): Worker {
 
 function spawnTorch(spec: CaseSpec): Worker {
   const maxLen = Math.max(...spec.lengths);
-  const args = [join(here, 'peers', 'train_step_torch.py'), '--width', String(selectedWidth(spec)), '--batch', String(BATCH),
+  const args = [join(peersDir, 'train_step_torch.py'), '--width', String(selectedWidth(spec)), '--batch', String(BATCH),
     '--max-len', String(maxLen), '--hidden', String(HIDDEN), '--tags', String(TAGS)];
   if (spec.lengths.some((n) => n !== maxLen)) args.push('--lengths', spec.lengths.join(','));
   const proc = spawn(PYTHON, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, OPENBLAS_NUM_THREADS: '2' } });
