@@ -1,12 +1,11 @@
 // Trains a Parser episode by episode on a selection of candidates: the SearchableTask of tree and graph parsing.
-import { mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import type { Backend } from '../../engine/backend/backend.js';
-import { Adam, ExponentialLr, clipGradNorm, loadTensors, saveTensors, zeroGrads, type ExponentialLrState, type OptimizerState } from '../../engine/index.js';
+import { Adam, ExponentialLr, clipGradNorm, zeroGrads, type ExponentialLrState } from '../../engine/index.js';
 import type { Candidate } from '../../embeddings/candidate.js';
 import type { Sentence } from '../../formats/types.js';
-import { writeJsonAtomic } from '../../util/atomic-fs.js';
-import { Rng, type RngState } from '../../util/rng.js';
+import { Rng } from '../../util/rng.js';
+import { loadTrainingState, saveTrainingState } from '../shared/training-state.js';
 import type { FrozenRows } from '../shared/input-blocks.js';
 import type { EpisodeSettings, EpochResult, Evaluation, SearchableTask, Split } from '../task.js';
 import { Parser, type ParserDescription } from './parser.js';
@@ -35,13 +34,6 @@ export interface ParserTaskEvents {
   batch?: (info: ParserBatchInfo) => void;
 }
 
-interface SavedTraining {
-  settings: EpisodeSettings;
-  epoch: number;
-  rng: RngState;
-  optimizer: Omit<OptimizerState, 'tensors'> | null;
-  scheduler: ExponentialLrState | null;
-}
 
 /**
  * Adam with per-step exponential decay (Dozat & Manning 2017; SuPar), gradient clipping, token-budget batches
@@ -149,23 +141,20 @@ export class ParserTask<G extends Sentence, P, C> implements SearchableTask {
   async saveState(dir: string): Promise<void> {
     mkdirSync(dir, { recursive: true });
     this.parser.save(dir, { selection: [...this.settings.selection] });
-    const opt = this.optimizer?.getState() ?? null;
-    if (opt) saveTensors(join(dir, 'optimizer.bin'), opt.tensors);
-    const saved: SavedTraining = {
+    saveTrainingState(dir, {
       settings: this.settings,
       epoch: this.epoch,
       rng: this.rng.getState(),
-      optimizer: opt ? { kind: opt.kind, lr: opt.lr, steps: opt.steps } : null,
+      optimizer: this.optimizer?.getState() ?? null,
       scheduler: this.scheduler?.getState() ?? null,
-    };
-    writeJsonAtomic(join(dir, 'training.json'), saved);
+    });
   }
 
   async loadState(dir: string): Promise<void> {
     this.parser.loadParams(dir);
-    const state = JSON.parse(readFileSync(join(dir, 'training.json'), 'utf8')) as SavedTraining;
+    const state = loadTrainingState<ExponentialLrState>(dir);
     this.beginEpisode(state.settings);
-    if (state.optimizer) this.optimizer!.setState({ ...state.optimizer, tensors: loadTensors(join(dir, 'optimizer.bin')) });
+    if (state.optimizer) this.optimizer!.setState(state.optimizer);
     if (state.scheduler) this.scheduler!.setState(state.scheduler);
     this.epoch = state.epoch;
     this.rng.setState(state.rng);

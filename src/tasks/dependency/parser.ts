@@ -1,11 +1,10 @@
 // A trained-or-training biaffine parser: candidates as input blocks, the scorer network, its label set, and bundles on disk.
-import { existsSync, readFileSync } from 'node:fs';
+import { loadBundleParams, readBundleJson, saveBundle } from '../shared/bundle.js';
 import { join } from 'node:path';
 import type { Backend } from '../../engine/backend/backend.js';
-import { loadParams, saveParams, type Param } from '../../engine/index.js';
+import type { Param } from '../../engine/index.js';
 import type { Candidate, CandidateSpec } from '../../embeddings/candidate.js';
 import type { Sentence } from '../../formats/types.js';
-import { writeJsonAtomic } from '../../util/atomic-fs.js';
 import { InputError } from '../../util/errors.js';
 import { Rng } from '../../util/rng.js';
 import { InputBlocks, type BatchRef, type BlockVocabs, type FrozenRows } from '../shared/input-blocks.js';
@@ -27,8 +26,7 @@ export interface ParserDescription {
   selection: boolean[];
 }
 
-const BUNDLE_FORMAT = 'ace-ts/parser';
-const BUNDLE_VERSION = 1;
+export const PARSER_BUNDLE_FORMAT = 'ace-ts/parser';
 
 /** Tokens per batch when predicting (no gradients kept, so larger than training batches would be fine too). */
 export const PREDICT_TOKEN_BUDGET = 5000;
@@ -100,32 +98,17 @@ export class Parser {
 
   /** Writes model.json + params.bin into dir (each file atomically). */
   save(dir: string, extra: Record<string, unknown> = {}): void {
-    saveParams(join(dir, 'params.bin'), this.params);
-    writeJsonAtomic(join(dir, 'model.json'), { format: BUNDLE_FORMAT, version: BUNDLE_VERSION, ...this.description, ...extra });
+    saveBundle(dir, PARSER_BUNDLE_FORMAT, this.description, this.params, extra);
   }
 
   loadParams(dir: string): void {
-    loadParams(join(dir, 'params.bin'), this.params);
+    loadBundleParams(dir, this.params);
   }
 }
 
 /** Reads and validates a parser bundle's description. */
 export function readParserDescription(dir: string): ParserDescription & Record<string, unknown> {
-  const file = join(dir, 'model.json');
-  if (!existsSync(file)) throw new InputError(file, undefined, 'not a model bundle: model.json is missing');
-  let raw: Record<string, unknown>;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  } catch (err) {
-    throw new InputError(file, undefined, `model.json is not valid JSON (${(err as Error).message})`);
-  }
-  if (raw.format !== BUNDLE_FORMAT) throw new InputError(file, undefined, `not a parser bundle (format ${JSON.stringify(raw.format)})`);
-  if (raw.version !== BUNDLE_VERSION) throw new InputError(file, undefined, `bundle version ${String(raw.version)} is not supported (this ace-ts reads ${BUNDLE_VERSION})`);
-  for (const key of ['kind', 'labels', 'candidates', 'vocabs', 'architecture', 'objective', 'selection']) {
-    if (!(key in raw)) throw new InputError(file, undefined, `model.json lacks "${key}"`);
-  }
-  const d = raw as unknown as ParserDescription & Record<string, unknown>;
-  if (!PARSER_KINDS.includes(d.kind)) throw new InputError(file, undefined, `unknown parser kind ${JSON.stringify(d.kind)}`);
-  if (d.selection.length !== d.candidates.length) throw new InputError(file, undefined, 'selection and candidates differ in length');
+  const d = readBundleJson(dir, PARSER_BUNDLE_FORMAT, 'parser', ['kind', 'labels', 'candidates', 'vocabs', 'architecture', 'objective', 'selection']) as unknown as ParserDescription & Record<string, unknown>;
+  if (!PARSER_KINDS.includes(d.kind)) throw new InputError(join(dir, 'model.json'), undefined, `unknown parser kind ${JSON.stringify(d.kind)}`);
   return d;
 }

@@ -1,14 +1,12 @@
 // Trains a Tagger episode by episode on a selection of candidates: the SearchableTask of sequence labelling.
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
 import type { Backend } from '../../engine/backend/backend.js';
-import { Adam, ReduceLrOnPlateau, Sgd, clipGradNorm, loadTensors, saveTensors, zeroGrads, type Optimizer, type OptimizerState } from '../../engine/index.js';
+import { Adam, ReduceLrOnPlateau, Sgd, clipGradNorm, zeroGrads, type Optimizer } from '../../engine/index.js';
 import type { TaggedSentence } from '../../formats/types.js';
 import { conllevalScore } from '../../metrics/spans.js';
 import { tokenAccuracy } from '../../metrics/accuracy.js';
-import { writeJsonAtomic } from '../../util/atomic-fs.js';
-import { Rng, type RngState } from '../../util/rng.js';
+import { Rng } from '../../util/rng.js';
+import { loadTrainingState, saveTrainingState } from '../shared/training-state.js';
 import type { Candidate } from '../../embeddings/candidate.js';
 import type { EpisodeSettings, EpochResult, Evaluation, SearchableTask, Split } from '../task.js';
 import type { FrozenRows } from '../shared/input-blocks.js';
@@ -185,25 +183,20 @@ export class TaggerTask implements SearchableTask {
   async saveState(dir: string): Promise<void> {
     mkdirSync(dir, { recursive: true });
     this.tagger.save(dir);
-    const opt = this.optimizer?.getState() ?? null;
-    if (opt) saveTensors(join(dir, 'optimizer.bin'), opt.tensors);
-    writeJsonAtomic(join(dir, 'training.json'), {
+    saveTrainingState(dir, {
       settings: this.settings,
       epoch: this.epoch,
       rng: this.rng.getState(),
-      optimizer: opt ? { kind: opt.kind, lr: opt.lr, steps: opt.steps } : null,
+      optimizer: this.optimizer?.getState() ?? null,
       scheduler: this.scheduler?.getState() ?? null,
     });
   }
 
   async loadState(dir: string): Promise<void> {
     this.tagger.loadParams(dir);
-    const state = JSON.parse(readFileSync(join(dir, 'training.json'), 'utf8')) as {
-      settings: EpisodeSettings; epoch: number; rng: RngState;
-      optimizer: Omit<OptimizerState, 'tensors'> | null; scheduler: ReturnType<ReduceLrOnPlateau['getState']> | null;
-    };
+    const state = loadTrainingState<ReturnType<ReduceLrOnPlateau['getState']>>(dir);
     this.beginEpisode(state.settings);
-    if (state.optimizer) this.optimizer!.setState({ ...state.optimizer, tensors: loadTensors(join(dir, 'optimizer.bin')) });
+    if (state.optimizer) this.optimizer!.setState(state.optimizer);
     if (state.scheduler) this.scheduler!.setState(state.scheduler);
     this.epoch = state.epoch;
     this.rng.setState(state.rng);

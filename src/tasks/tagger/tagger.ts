@@ -1,14 +1,11 @@
 // A trained-or-training sequence labeller: candidates as input blocks, the BiLSTM-CRF, its label set, and bundles on disk.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { loadBundleParams, readBundleJson, saveBundle } from '../shared/bundle.js';
 import type { Backend } from '../../engine/backend/backend.js';
-import { loadParams, saveParams, type SeqLayout } from '../../engine/index.js';
+import type { SeqLayout } from '../../engine/index.js';
 import type { Candidate, CandidateSpec } from '../../embeddings/candidate.js';
 import type { Sentence, TaggedSentence } from '../../formats/types.js';
 import { convert, type TagScheme } from '../../formats/tag-schemes.js';
 import { schemeConstraints, type TransitionConstraints } from '../../structs/transition-constraints.js';
-import { writeJsonAtomic } from '../../util/atomic-fs.js';
-import { InputError } from '../../util/errors.js';
 import { Rng } from '../../util/rng.js';
 import { InputBlocks, type BatchRef, type BlockVocabs, type FrozenRows } from '../shared/input-blocks.js';
 import { TaggerModel } from './tagger-model.js';
@@ -50,7 +47,6 @@ export interface TaggerDescription {
 }
 
 const BUNDLE_FORMAT = 'ace-ts/tagger';
-const BUNDLE_VERSION = 1;
 
 export function isSpanTask(task: TaggingTask): boolean {
   return task !== 'pos';
@@ -144,33 +140,17 @@ export class Tagger {
 
   /** Writes model.json + params.bin into dir (each file atomically). */
   save(dir: string, extra: Record<string, unknown> = {}): void {
-    saveParams(join(dir, 'params.bin'), this.params);
-    writeJsonAtomic(join(dir, 'model.json'), { format: BUNDLE_FORMAT, version: BUNDLE_VERSION, ...this.description, ...extra });
+    saveBundle(dir, BUNDLE_FORMAT, this.description, this.params, extra);
   }
 
   loadParams(dir: string): void {
-    loadParams(join(dir, 'params.bin'), this.params);
+    loadBundleParams(dir, this.params);
   }
 }
 
 /** Reads and validates a tagger bundle's description. */
 export function readTaggerDescription(dir: string): TaggerDescription & Record<string, unknown> {
-  const file = join(dir, 'model.json');
-  if (!existsSync(file)) throw new InputError(file, undefined, 'not a model bundle: model.json is missing');
-  let raw: Record<string, unknown>;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  } catch (err) {
-    throw new InputError(file, undefined, `model.json is not valid JSON (${(err as Error).message})`);
-  }
-  if (raw.format !== BUNDLE_FORMAT) throw new InputError(file, undefined, `not a tagger bundle (format ${JSON.stringify(raw.format)})`);
-  if (raw.version !== BUNDLE_VERSION) throw new InputError(file, undefined, `bundle version ${String(raw.version)} is not supported (this ace-ts reads ${BUNDLE_VERSION})`);
-  for (const key of ['task', 'scheme', 'labels', 'candidates', 'vocabs', 'architecture', 'selection']) {
-    if (!(key in raw)) throw new InputError(file, undefined, `model.json lacks "${key}"`);
-  }
-  const d = raw as unknown as TaggerDescription & Record<string, unknown>;
-  if (d.selection.length !== d.candidates.length) throw new InputError(file, undefined, 'selection and candidates differ in length');
-  return d;
+  return readBundleJson(dir, BUNDLE_FORMAT, 'tagger', ['task', 'scheme', 'labels', 'candidates', 'vocabs', 'architecture', 'selection']) as unknown as TaggerDescription & Record<string, unknown>;
 }
 
 export function makeBatch(indices: readonly number[], sentences: readonly Sentence[]): BatchRef {
