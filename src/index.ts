@@ -9,6 +9,7 @@ export { EmbeddingCache } from './embeddings/cache/store.js';
 export type { CandidateSpec, FrozenCandidate, TrainableCandidate, Candidate } from './embeddings/candidate.js';
 export { createTask, TASK_NAMES } from './tasks/registry.js';
 export { loadTagger as load, predictSentences as predict, type LoadedTagger } from './tasks/tagger/load.js';
+export { loadParser, predictParses } from './tasks/dependency/load.js';
 export type { SearchableTask, EpisodeSettings, EpochResult, Evaluation } from './tasks/task.js';
 export { runSearch } from './search/search-loop.js';
 export { resolveSearchOptions } from './search/options.js';

@@ -1,13 +1,14 @@
-// `ace eval`: scores a prediction file against a gold file, or a model bundle on a dataset split, as the official scorers report.
+// `ace eval`: scores a prediction file against a gold file, or a tagger or parser bundle on a dataset split, as the official scorers report.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InputError, UsageError } from '../util/errors.js';
 import { defaultCacheDir, defaultDataHome } from '../util/paths.js';
 import { getBackend } from '../engine/backend/select.js';
-import { loadTagging } from '../datasets/registry.js';
+import { loadGraphs, loadTagging, loadTrees } from '../datasets/registry.js';
 import type { Split } from '../tasks/task.js';
 import { isSpanTask } from '../tasks/tagger/tagger.js';
 import { loadTagger, predictSentences, type LoadedTagger } from '../tasks/tagger/load.js';
+import { isParserBundle, loadParser, predictParses, type LoadedParser } from '../tasks/dependency/load.js';
 import { tokenAccuracy } from '../metrics/accuracy.js';
 import { backendChoiceFromEnv } from './info.js';
 import { type ColumnRecord, type ColumnSpec, parseColumns } from '../formats/conll-column.js';
@@ -222,6 +223,32 @@ export async function evalTagger(tagger: LoadedTagger, opts: EvalModelOptions): 
   return formatAccuracyReport(a.correct, a.total);
 }
 
+/**
+ * Parses a dataset split with a loaded parser and scores it as the files' official scorers would: trees get the
+ * CoNLL 2018 UAS/LAS rows (plus the PUNCT-free line), SDP graphs the LF blocks with and without tops, enhanced UD ELAS.
+ */
+export async function evalParser(parser: LoadedParser, opts: EvalModelOptions): Promise<string> {
+  if (parser.description.kind === 'dependency') {
+    const gold = await loadTrees(opts.dataHome, opts.data, opts.split);
+    const parses = await predictParses(parser, gold);
+    if (parses.kind !== 'dependency') throw new Error('a dependency model returned graphs');
+    const official = attachmentScores(gold, parses.trees);
+    const upos = gold.map((t) => t.features?.upos);
+    let out = formatConll18Rows(official);
+    if (upos.every((u) => u !== undefined)) {
+      const noPunct = attachmentScores(gold, parses.trees, excludeGoldPunct(upos as string[][]));
+      const pct = (x: number): string => formatFixedC(100 * x, 2);
+      out += `\nExcluding words with gold UPOS PUNCT (${noPunct.words} of ${official.words} words): UAS ${pct(noPunct.uas)}  LAS ${pct(noPunct.las)}\n`;
+    }
+    return out;
+  }
+  const gold = await loadGraphs(opts.dataHome, opts.data, opts.split);
+  const parses = await predictParses(parser, gold);
+  if (parses.kind !== 'graph') throw new Error('a graph model returned trees');
+  if (parser.graphMetric === 'ELAS') return formatEnhancedRows(enhancedScores(gold, parses.graphs));
+  return [true, false].map((includeTop) => formatSdpBlock(sdpScores(gold, parses.graphs, { includeTop }), includeTop, gold.length)).join('\n');
+}
+
 function oneOf<T extends string>(name: string, values: readonly T[]): (v: string) => T {
   return (v) => {
     if (!(values as readonly string[]).includes(v)) throw new UsageError(`${name} must be one of ${values.join(', ')}, got '${v}'`);
@@ -247,9 +274,19 @@ async function evalModelAction(opts: EvalFlags & { model: string }): Promise<str
   if (files.length > 0) throw new UsageError(`--model scores a dataset split; it does not take ${files.map((k) => `--${k}`).join(', ')}`);
   if (opts.data === undefined) throw new UsageError('--model needs --data NAME (a dataset from `ace data list`)');
   const backend = getBackend(backendChoiceFromEnv(opts.backend, process.env));
-  const tagger = await loadTagger(opts.model, { cacheDir: opts.cacheDir ?? defaultCacheDir(), backend });
+  const cacheDir = opts.cacheDir ?? defaultCacheDir();
+  const dataHome = opts.home ?? defaultDataHome();
+  if (isParserBundle(opts.model)) {
+    const parser = await loadParser(opts.model, { cacheDir, backend });
+    try {
+      return await evalParser(parser, { data: opts.data, split: opts.split, dataHome });
+    } finally {
+      await parser.dispose();
+    }
+  }
+  const tagger = await loadTagger(opts.model, { cacheDir, backend });
   try {
-    return await evalTagger(tagger, { data: opts.data, split: opts.split, dataHome: opts.home ?? defaultDataHome() });
+    return await evalTagger(tagger, { data: opts.data, split: opts.split, dataHome });
   } finally {
     await tagger.dispose();
   }
@@ -263,7 +300,7 @@ export function register(program: Command): void {
     .option('--gold <file>', 'gold file')
     .option('--pred <file>', 'prediction file (conll: the gold layout with the predicted tag in the last column)')
     .option('--scheme <scheme>', `conll tag scheme to accept: ${EVAL_SCHEMES.join(' | ')}`, oneOf('--scheme', EVAL_SCHEMES))
-    .option('--model <dir>', 'instead of files: a tagger bundle to run on --data (prints the conlleval report, or accuracy for POS)')
+    .option('--model <dir>', 'instead of files: a bundle to run on --data (taggers: the conlleval report, or accuracy for POS; parsers: UAS/LAS, SDP LF or ELAS)')
     .option('--data <name>', 'with --model: dataset name (see `ace data list`)')
     .option('--split <split>', 'with --model: train | dev | test', oneOf('--split', EVAL_SPLITS), 'test')
     .option('--home <dir>', 'with --model: data home (default: ACE_DATA_HOME or ~/.local/share/ace-ts/data)')

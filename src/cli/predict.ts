@@ -1,15 +1,17 @@
-// `ace predict`: tags a file (CoNLL columns, CoNLL-U, SemEval ABSA XML) or raw text with a trained tagger bundle.
+// `ace predict`: tags or parses a file (CoNLL columns, CoNLL-U, SDP, SemEval ABSA XML) or raw text with a trained tagger or parser bundle.
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { Command, Option } from 'commander';
 import { getBackend } from '../engine/backend/select.js';
 import { CONLL2000, CONLL2003, TOKEN_TAG, type ColumnRecord, type ColumnSpec, columnToTagged, columnWithTags, parseColumns, serializeColumns } from '../formats/conll-column.js';
-import { conlluToTagged, conlluWithTags, parseConllu, serializeConllu } from '../formats/conllu.js';
+import { conlluToTagged, conlluToTree, conlluWithGraph, conlluWithTags, conlluWithTree, parseConllu, serializeConllu } from '../formats/conllu.js';
+import { parseSdp, sdpToGraph, sdpWithGraph, serializeSdp } from '../formats/sdp.js';
 import { absaWithTerms, parseAbsa, serializeAbsa, termsFromTags } from '../formats/absa-xml.js';
 import { convert } from '../formats/tag-schemes.js';
 import { tokenize } from '../formats/tokenize.js';
 import type { Sentence } from '../formats/types.js';
 import { loadTagger, predictSentences, type LoadedTagger } from '../tasks/tagger/load.js';
+import { isParserBundle, loadParser, predictParses, type LoadedParser, type Parses } from '../tasks/dependency/load.js';
 import { writeFileAtomic } from '../util/atomic-fs.js';
 import { InputError, UsageError } from '../util/errors.js';
 import { defaultCacheDir } from '../util/paths.js';
@@ -17,6 +19,10 @@ import { backendChoiceFromEnv } from './info.js';
 
 export const PREDICT_FORMATS = ['conll', 'conllu', 'absa'] as const;
 export type PredictFormat = (typeof PREDICT_FORMATS)[number];
+
+/** The files a parser bundle reads and writes back: CoNLL-U (HEAD/DEPREL for trees, DEPS for graphs) or SDP 2015 (graphs). */
+export const PARSE_FORMATS = ['conllu', 'sdp'] as const;
+export type ParseFormat = (typeof PARSE_FORMATS)[number];
 
 /** The CoNLL-U column predictions go into (the column the registry's CoNLL-U datasets tag). */
 const CONLLU_LABEL = 'upos';
@@ -132,6 +138,86 @@ export async function runPredictText(tagger: LoadedTagger, text: string): Promis
   return words.map((w, i) => w.map((word, j) => `${word}/${byLine.get(i)![j]}`).join(' ') + '\n').join('');
 }
 
+/** .sdp, or a file opening with the '#SDP 2015' header → sdp; anything else → conllu. */
+export function guessParseFormat(file: string, text: string): ParseFormat {
+  if (extname(file).toLowerCase() === '.sdp') return 'sdp';
+  return /^#SDP 201[45]\s*$/.test(text.replace(/^\uFEFF/, '').split('\n', 1)[0]) ? 'sdp' : 'conllu';
+}
+
+export interface ParseFileOptions {
+  /** Input file; its layout is kept and only the predicted structure (HEAD/DEPREL, DEPS, SDP arcs) is replaced. */
+  input: string;
+  output: string;
+  /** Guessed from the extension and header when absent (see guessParseFormat). */
+  format?: ParseFormat;
+}
+
+export interface ParseFileResult {
+  format: ParseFormat;
+  sentences: number;
+  tokens: number;
+}
+
+/** Words and input features only: the gold structure of a file to parse may be placeholders. */
+function inputView(s: Sentence): Sentence {
+  const v: Sentence = { words: s.words };
+  if (s.id !== undefined) v.id = s.id;
+  if (s.features !== undefined) v.features = s.features;
+  return v;
+}
+
+const countWords = (sentences: readonly Sentence[]): number => sentences.reduce((a, s) => a + s.words.length, 0);
+
+async function parseConlluFile(parser: LoadedParser, text: string, file: string): Promise<{ out: string; result: ParseFileResult }> {
+  // Heads and DEPS of a file to parse may be placeholders, so neither is validated.
+  const sentences = parseConllu(text, file, { validateTree: false, validateDeps: false });
+  const views = sentences.map((s) => inputView(conlluToTree(s)));
+  const parses = await predictParses(parser, views);
+  const out = serializeConllu(
+    parses.kind === 'dependency'
+      ? sentences.map((s, i) => conlluWithTree(s, parses.trees[i].heads, parses.trees[i].rels))
+      : sentences.map((s, i) => conlluWithGraph(s, parses.graphs[i].arcs)),
+  );
+  return { out, result: { format: 'conllu', sentences: sentences.length, tokens: countWords(views) } };
+}
+
+async function parseSdpFile(parser: LoadedParser, text: string, file: string): Promise<{ out: string; result: ParseFileResult }> {
+  if (parser.description.kind !== 'graph') throw new UsageError(`model ${parser.dir} is a dependency parser; SDP files take a graph model (task sdp)`);
+  const sentences = parseSdp(text, file);
+  const views = sentences.map((s) => inputView(sdpToGraph(s)));
+  const parses = (await predictParses(parser, views)) as Extract<Parses, { kind: 'graph' }>;
+  const out = serializeSdp(sentences.map((s, i) => sdpWithGraph(s, parses.graphs[i].arcs)));
+  return { out, result: { format: 'sdp', sentences: sentences.length, tokens: countWords(views) } };
+}
+
+/** Parses `opts.input` and writes the same format to `opts.output` (atomically), ready for `ace eval --format conllu|sdp`. */
+export async function runParseFile(parser: LoadedParser, opts: ParseFileOptions): Promise<ParseFileResult> {
+  const text = readText(opts.input);
+  const format = opts.format ?? guessParseFormat(opts.input, text);
+  const parsed = format === 'sdp' ? await parseSdpFile(parser, text, opts.input) : await parseConlluFile(parser, text, opts.input);
+  writeFileAtomic(opts.output, parsed.out);
+  return parsed.result;
+}
+
+/**
+ * Parses raw text with a dependency model, one sentence per line, into CoNLL-U: `# sent_id` and `# text` comments,
+ * then ID FORM _ _ _ _ HEAD DEPREL _ _ per word and a blank line. Blank lines of text give no sentence.
+ */
+export async function runParseText(parser: LoadedParser, text: string): Promise<string> {
+  if (parser.description.kind !== 'dependency') throw new UsageError(`model ${parser.dir} is a graph parser; raw text takes a dependency model (task dep) — parse a CoNLL-U or SDP file with --input`);
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/).map((line) => ({ line: line.trim(), words: tokenize(line).map((t) => t.text) }));
+  const sentences = lines.filter((l) => l.words.length > 0);
+  const parses = await predictParses(parser, sentences.map((l) => ({ words: l.words })));
+  if (parses.kind !== 'dependency') throw new Error('a dependency model returned graphs');
+  return sentences
+    .map(({ line, words }, s) => {
+      const tree = parses.trees[s];
+      const rows = words.map((form, i) => [String(i + 1), form, '_', '_', '_', '_', String(tree.heads[i]), tree.rels[i], '_', '_'].join('\t'));
+      return [`# sent_id = ${s + 1}`, `# text = ${line}`, ...rows, ''].join('\n') + '\n';
+    })
+    .join('');
+}
+
 async function readStdin(): Promise<string> {
   let text = '';
   process.stdin.setEncoding('utf8');
@@ -150,40 +236,76 @@ interface PredictFlags {
   model: string;
   input?: string;
   output?: string;
-  format?: PredictFormat;
+  format?: PredictFormat | ParseFormat;
   text?: string;
   cacheDir?: string;
   backend?: string;
 }
 
+/** The --format a bundle kind reads, checked once the bundle's kind is known. */
+function checkFormat<T extends string>(format: string | undefined, formats: readonly T[]): T | undefined {
+  if (format !== undefined && !(formats as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${formats.join(', ')}, got '${format}'`);
+  return format as T | undefined;
+}
+
+async function predictWithTagger(o: PredictFlags): Promise<void> {
+  const format = checkFormat(o.format, PREDICT_FORMATS);
+  const backend = getBackend(backendChoiceFromEnv(o.backend, process.env));
+  const tagger = await loadTagger(o.model, { cacheDir: o.cacheDir ?? defaultCacheDir(), backend });
+  try {
+    if (o.input !== undefined) {
+      const opts: PredictFileOptions = { input: o.input, output: o.output! };
+      if (format !== undefined) opts.format = format;
+      const r = await runPredictFile(tagger, opts);
+      process.stderr.write(`tagged ${r.sentences} sentences, ${r.tokens} tokens (${r.format}${r.columns ? `: ${r.columns}` : ''}) → ${o.output}\n`);
+    } else {
+      process.stdout.write(await runPredictText(tagger, o.text ?? (await readStdin())));
+    }
+  } finally {
+    await tagger.dispose();
+  }
+}
+
+async function predictWithParser(o: PredictFlags): Promise<void> {
+  const format = checkFormat(o.format, PARSE_FORMATS);
+  const backend = getBackend(backendChoiceFromEnv(o.backend, process.env));
+  const parser = await loadParser(o.model, { cacheDir: o.cacheDir ?? defaultCacheDir(), backend });
+  try {
+    if (o.input !== undefined) {
+      const opts: ParseFileOptions = { input: o.input, output: o.output! };
+      if (format !== undefined) opts.format = format;
+      const r = await runParseFile(parser, opts);
+      process.stderr.write(`parsed ${r.sentences} sentences, ${r.tokens} words (${r.format}, ${parser.description.kind}) → ${o.output}\n`);
+    } else {
+      process.stdout.write(await runParseText(parser, o.text ?? (await readStdin())));
+    }
+  } finally {
+    await parser.dispose();
+  }
+}
+
+const ALL_FORMATS: readonly (PredictFormat | ParseFormat)[] = [...new Set([...PREDICT_FORMATS, ...PARSE_FORMATS])];
+
 export function register(program: Command): void {
   program
     .command('predict')
-    .description('tag a file (written back in its own format, ready for the official scorer) or raw text with a trained model')
-    .requiredOption('--model <dir>', 'model bundle directory (model.json + params.bin, e.g. a search\'s best checkpoint)')
-    .option('--input <file>', 'file to tag: CoNLL columns (label last), CoNLL-U or SemEval ABSA XML')
-    .option('--output <file>', 'where to write the tagged file (required with --input)')
-    .addOption(new Option('--format <format>', `${PREDICT_FORMATS.join(' | ')} (default: from the extension and content)`).argParser(oneOf('--format', PREDICT_FORMATS)))
-    .option('--text <text>', 'raw text to tag, one sentence per line (default without --input: standard input)')
+    .description('tag or parse a file (written back in its own format, ready for the official scorer) or raw text with a trained model')
+    .requiredOption('--model <dir>', 'model bundle directory (model.json + params.bin, e.g. a search\'s best checkpoint): a tagger or a parser')
+    .option('--input <file>', 'file to tag: CoNLL columns (label last), CoNLL-U or SemEval ABSA XML; to parse: CoNLL-U or SDP 2015')
+    .option('--output <file>', 'where to write the tagged or parsed file (required with --input)')
+    .addOption(
+      new Option('--format <format>', `taggers: ${PREDICT_FORMATS.join(' | ')}; parsers: ${PARSE_FORMATS.join(' | ')} (default: from the extension and content)`).argParser(
+        oneOf('--format', ALL_FORMATS),
+      ),
+    )
+    .option('--text <text>', 'raw text, one sentence per line (default without --input: standard input); a dependency model prints CoNLL-U')
     .option('--cache-dir <dir>', 'where frozen candidates find their weights (default: ACE_CACHE_DIR or ~/.cache/ace-ts)')
     .option('--backend <choice>', 'auto | native | js (default: ACE_BACKEND or auto)')
     .action(async (o: PredictFlags) => {
       if (o.input !== undefined && o.text !== undefined) throw new UsageError('give either --input or --text, not both');
       if (o.input !== undefined && o.output === undefined) throw new UsageError('--input needs --output');
       if (o.input === undefined && (o.output !== undefined || o.format !== undefined)) throw new UsageError('--output and --format apply to --input only');
-      const backend = getBackend(backendChoiceFromEnv(o.backend, process.env));
-      const tagger = await loadTagger(o.model, { cacheDir: o.cacheDir ?? defaultCacheDir(), backend });
-      try {
-        if (o.input !== undefined) {
-          const opts: PredictFileOptions = { input: o.input, output: o.output! };
-          if (o.format !== undefined) opts.format = o.format;
-          const r = await runPredictFile(tagger, opts);
-          process.stderr.write(`tagged ${r.sentences} sentences, ${r.tokens} tokens (${r.format}${r.columns ? `: ${r.columns}` : ''}) → ${o.output}\n`);
-        } else {
-          process.stdout.write(await runPredictText(tagger, o.text ?? (await readStdin())));
-        }
-      } finally {
-        await tagger.dispose();
-      }
+      // The bundle's kind (model.json `format`) decides which formats --format may name.
+      await (isParserBundle(o.model) ? predictWithParser(o) : predictWithTagger(o));
     });
 }

@@ -160,7 +160,7 @@ export function registerSearch(program: Command, createTask: CreateTask): void {
   program
     .command('search')
     .description('search which embedding candidates to concatenate (ACE, Wang et al. 2021) or run a baseline on the same budget')
-    .option('--task <name>', 'task name (e.g. ner, pos, dependency, sdp)')
+    .option('--task <name>', 'task name: ner, chunk, pos, ae, dep, sdp, eud')
     .option('--data <name>', 'data set name')
     .option('--candidates <list>', 'comma-separated embedding candidates')
     .option('--out <dir>', 'output folder')

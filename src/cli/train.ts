@@ -1,10 +1,13 @@
-// `ace train`: trains one task model on a dataset with the given embeddings, keeping the best-dev bundle.
+// `ace train`: trains one task model (tagger or parser) on a dataset with the given embeddings, keeping the best-dev bundle.
 import { mkdirSync, appendFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { createTask, TASK_NAMES } from '../tasks/registry.js';
+import { createTask, TASK_NAMES, type ParserOverrides, type TaskFactoryRequest } from '../tasks/registry.js';
 import { defaultTaggingTask } from '../tasks/tagger/create.js';
+import { defaultParserTask, isParserTask } from '../tasks/dependency/create.js';
+import { TREE_DECODERS, type TreeDecoder } from '../tasks/dependency/tree-objective.js';
+import { datasetSpec } from '../datasets/registry.js';
 import type { BatchInfo } from '../tasks/tagger/tagger-task.js';
 import { loadCandidateConfig } from '../embeddings/registry.js';
 import { writeJsonAtomic } from '../util/atomic-fs.js';
@@ -20,6 +23,10 @@ export interface TrainFlags {
   out: string;
   limit?: string;
   hidden?: string;
+  /** Parsers only: stacked BiLSTM layers. */
+  layers?: string;
+  /** Parser task dep only: mst | eisner. */
+  decoder?: string;
   optimizer?: string;
   lr?: string;
   seed: string;
@@ -37,6 +44,41 @@ function positive(name: string, v: string | undefined): number | undefined {
   return n;
 }
 
+/** The task a dataset serves when --task is not given: its tagging label, else a parser task. */
+function defaultTask(data: string): string {
+  return datasetSpec(data).tasks.includes('tagging') ? defaultTaggingTask(data) : defaultParserTask(data);
+}
+
+/** Tagger settings (`architecture`, `training`) or parser settings (`parser`) from the flags, refusing those of the other kind. */
+function modelSettings(taskName: string, flags: TrainFlags): Pick<TaskFactoryRequest, 'architecture' | 'training' | 'parser'> {
+  if (!isParserTask(taskName)) {
+    const parserOnly = (['layers', 'decoder'] as const).filter((k) => flags[k] !== undefined);
+    if (parserOnly.length > 0) throw new UsageError(`${parserOnly.map((k) => `--${k}`).join(', ')} apply to parser tasks only`);
+    return {
+      architecture: flags.hidden ? { hidden: positive('hidden', flags.hidden)! } : {},
+      training: {
+        ...(flags.optimizer ? { optimizer: flags.optimizer as 'sgd' | 'adam' } : {}),
+        ...(flags.lr ? { lr: positive('lr', flags.lr)! } : flags.optimizer === 'adam' ? { lr: 1e-3 } : {}),
+      },
+    };
+  }
+  if (flags.optimizer !== undefined) throw new UsageError('--optimizer applies to taggers; parsers train with Adam (set --lr)');
+  if (flags.decoder !== undefined && !(TREE_DECODERS as readonly string[]).includes(flags.decoder)) {
+    throw new UsageError(`--decoder must be one of ${TREE_DECODERS.join(', ')}, got '${flags.decoder}'`);
+  }
+  if (flags.decoder !== undefined && taskName !== 'dep') throw new UsageError(`--decoder applies to task dep only (task ${taskName} predicts graphs)`);
+  if (flags.layers !== undefined && !Number.isInteger(Number(flags.layers))) throw new UsageError(`--layers needs a positive integer, got '${flags.layers}'`);
+  const parser: ParserOverrides = {
+    architecture: {
+      ...(flags.hidden ? { hidden: positive('hidden', flags.hidden)! } : {}),
+      ...(flags.layers ? { lstmLayers: positive('layers', flags.layers)! } : {}),
+    },
+    training: flags.lr ? { lr: positive('lr', flags.lr)! } : {},
+  };
+  if (flags.decoder !== undefined) parser.decoder = flags.decoder as TreeDecoder;
+  return { parser };
+}
+
 export interface TrainSummary {
   bestEpoch: number;
   bestDev: number;
@@ -48,7 +90,8 @@ export interface TrainSummary {
 
 export async function runTrain(flags: TrainFlags, stderr: NodeJS.WritableStream = process.stderr): Promise<TrainSummary> {
   const ctx = cliContext(flags);
-  const taskName = flags.task ?? defaultTaggingTask(flags.data);
+  const taskName = flags.task ?? defaultTask(flags.data);
+  const settings = modelSettings(taskName, flags);
   const out = resolve(flags.out);
   mkdirSync(out, { recursive: true });
   const epochs = positive('epochs', flags.epochs)!;
@@ -77,11 +120,7 @@ export async function runTrain(flags: TrainFlags, stderr: NodeJS.WritableStream 
     cacheDir: ctx.cacheDir,
     backend: ctx.backend,
     limit: positive('limit', flags.limit),
-    architecture: flags.hidden ? { hidden: positive('hidden', flags.hidden)! } : {},
-    training: {
-      ...(flags.optimizer ? { optimizer: flags.optimizer as 'sgd' | 'adam' } : {}),
-      ...(flags.lr ? { lr: positive('lr', flags.lr)! } : flags.optimizer === 'adam' ? { lr: 1e-3 } : {}),
-    },
+    ...settings,
     events: { ...cacheEventLogger(stderr), batch: onBatch },
   });
   stderr.write(`training ${taskName} on ${flags.data} with ${task.candidateNames.join(', ')} (backend ${ctx.backend.info.name}, ${ctx.backend.info.blas})\n`);
@@ -99,13 +138,16 @@ export async function runTrain(flags: TrainFlags, stderr: NodeJS.WritableStream 
       await task.saveCheckpoint(join(out, 'model'));
     }
     stderr.write(`epoch ${e}: loss ${r.trainLoss.toFixed(3)} · dev ${task.metricName} ${r.devScore.toFixed(2)}${improved ? ' (best, saved)' : ''} · lr ${r.learningRate.toPrecision(3)} · ${Math.round(r.tokensPerSecond)} tok/s · ${r.seconds.toFixed(1)} s\n`);
+    // Taggers stop when the plateau schedule exhausts the rate; parsers (per-step decay) run --epochs.
     if ('exhausted' in task && (task as { exhausted: boolean }).exhausted) {
       stderr.write('learning rate fell below 1/1000 of its start: stopping\n');
       break;
     }
   }
   await task.loadCheckpoint(join(out, 'model'));
-  const test = await task.evaluate('test').then((t) => t.score).catch(() => null);
+  // A dataset without a test split (sdp-sample) reports none, rather than a score over no sentences.
+  const hasTest = datasetSpec(flags.data).files.test !== undefined;
+  const test = hasTest ? await task.evaluate('test').then((t) => t.score).catch(() => null) : null;
   const summary: TrainSummary = { bestEpoch: best.epoch, bestDev: best.dev, test, metric: task.metricName, seconds: (performance.now() - started) / 1000, tokensPerSecond };
   writeJsonAtomic(join(out, 'results.json'), { task: taskName, data: flags.data, embeddings: task.candidateNames, seed, ...summary });
   stderr.write(`best dev ${task.metricName} ${best.dev.toFixed(2)} (epoch ${best.epoch})${test !== null ? ` · test ${test.toFixed(2)}` : ''} · model in ${join(out, 'model')}\n`);
@@ -115,7 +157,7 @@ export async function runTrain(flags: TrainFlags, stderr: NodeJS.WritableStream 
 export function register(program: Command): void {
   program
     .command('train')
-    .description('train a task model (BiLSTM-CRF tagger) on a dataset with the given embeddings')
+    .description('train a task model (BiLSTM-CRF tagger, biaffine dependency or semantic-graph parser) on a dataset with the given embeddings')
     .option('--task <name>', `task: ${TASK_NAMES.join('|')} (default: from the dataset)`)
     .requiredOption('--data <name>', 'dataset name (see `ace data list`)')
     .option('--embeddings <list>', 'comma-separated candidates (glove, use-l0, use-l1, char, casing, or names from --config)', 'glove,char,casing')
@@ -123,9 +165,11 @@ export function register(program: Command): void {
     .option('--epochs <n>', 'maximum epochs', '30')
     .requiredOption('--out <dir>', 'output folder (model bundle, log, results)')
     .option('--limit <n>', 'use only the first N training sentences')
-    .option('--hidden <n>', 'BiLSTM size per direction (default 256)')
-    .option('--optimizer <name>', 'sgd (default, lr 0.1) or adam (lr 1e-3)')
-    .option('--lr <x>', 'initial learning rate')
+    .option('--hidden <n>', 'BiLSTM size per direction (default: tagger 256, dep 400, sdp/eud 600)')
+    .option('--layers <n>', 'parsers: stacked BiLSTM layers (default 3)')
+    .option('--decoder <name>', `task dep: ${TREE_DECODERS.join(' | ')} (default mst, non-projective; eisner is projective)`)
+    .option('--optimizer <name>', 'taggers: sgd (default, lr 0.1) or adam (lr 1e-3); parsers always use Adam')
+    .option('--lr <x>', 'initial learning rate (parsers: dep 2e-3, sdp/eud 1e-3)')
     .option('--seed <n>', 'random seed', '1')
     .option('--home <dir>', 'data home (default $ACE_DATA_HOME)')
     .option('--cache-dir <dir>', 'embedding cache (default $ACE_CACHE_DIR)')

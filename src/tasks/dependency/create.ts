@@ -1,0 +1,118 @@
+// Builds a ParserTask (dependency trees or semantic graphs) from a task name, a dataset and candidate names.
+import type { Backend } from '../../engine/backend/backend.js';
+import type { Candidate, CandidateSpec } from '../../embeddings/candidate.js';
+import { buildCandidate, resolveCandidateSpecs } from '../../embeddings/registry.js';
+import { EmbeddingCache } from '../../embeddings/cache/store.js';
+import { datasetSpec, loadGraphs, loadTrees } from '../../datasets/registry.js';
+import type { GraphSentence, Sentence, TreeSentence } from '../../formats/types.js';
+import { UsageError } from '../../util/errors.js';
+import type { Split } from '../task.js';
+import { buildBlockVocabs } from '../shared/input-blocks.js';
+import { prepareFrozenSources, type FrozenSourceEvents } from '../shared/frozen-sources.js';
+import { GraphObjective, graphObjectiveOptionsFor, type GraphGold, type GraphMetric, type PredictedGraph } from '../graph/graph-objective.js';
+import type { ParserDescription } from './parser.js';
+import type { ParserObjective } from './parser-objective.js';
+import { architectureDefaults, trainingDefaults, type ParserArchitecture, type ParserKind, type ParserTrainingOptions } from './parser-options.js';
+import { ParserTask, type ParserTaskEvents } from './parser-task.js';
+import { TREE_DECODERS, TreeObjective, type PredictedTree, type TreeDecoder, type TreeGold } from './tree-objective.js';
+
+/** 'dep': basic dependency trees (LAS); 'sdp': semantic graphs (SDP LF, or ELAS on CoNLL-U data); 'eud': enhanced UD graphs (ELAS). */
+export type ParserTaskName = 'dep' | 'sdp' | 'eud';
+export const PARSER_TASKS: readonly ParserTaskName[] = Object.freeze(['dep', 'sdp', 'eud']);
+
+export function isParserTask(task: string): task is ParserTaskName {
+  return (PARSER_TASKS as readonly string[]).includes(task);
+}
+
+export interface ParserRequest {
+  task: ParserTaskName;
+  /** A dataset name from the registry. */
+  data: string;
+  candidates: readonly string[];
+  /** Extra candidate specs from a config file. */
+  candidateConfig?: readonly CandidateSpec[];
+  dataHome: string;
+  cacheDir: string;
+  backend: Backend;
+  /** Use only the first N training sentences (and N/4 dev and test, at least 50) — for demos and tests. */
+  limit?: number;
+  /** Over the kind's defaults (parser-options.ts); `blockWeighting: 'learned-sigmoid'` for the All+Weight baseline. */
+  architecture?: Partial<ParserArchitecture>;
+  /** Over the kind's defaults (parser-options.ts); `seed` seeds initialisation, dropout and batch order. */
+  training?: Partial<ParserTrainingOptions>;
+  /** Tree decoder of task 'dep' (default 'mst'); the graph tasks refuse it. */
+  decoder?: TreeDecoder;
+  events?: ParserTaskEvents & FrozenSourceEvents & { log?: (line: string) => void };
+}
+
+export type TreeParserTask = ParserTask<TreeSentence, PredictedTree, TreeGold>;
+export type GraphParserTask = ParserTask<GraphSentence, PredictedGraph, GraphGold>;
+export type AnyParserTask = TreeParserTask | GraphParserTask;
+
+/** The structure a parser task predicts. */
+export function parserKindOf(task: ParserTaskName): ParserKind {
+  return task === 'dep' ? 'dependency' : 'graph';
+}
+
+/** The parser task a dataset serves when none is named: trees where it has them, else graphs. */
+export function defaultParserTask(data: string): ParserTaskName {
+  return datasetSpec(data).tasks.includes('tree') ? 'dep' : 'sdp';
+}
+
+/** The graph metric of a dataset: SDP files score labelled F1, CoNLL-U enhanced dependencies score ELAS. */
+function graphMetricOf(task: ParserTaskName, data: string): GraphMetric {
+  const format = datasetSpec(data).format;
+  if (task === 'eud' && format !== 'conllu') throw new UsageError(`task eud reads enhanced dependencies from CoNLL-U data; dataset '${data}' is ${format}`);
+  return format === 'conllu' ? 'ELAS' : 'LF';
+}
+
+export async function createParserTask(req: ParserRequest): Promise<AnyParserTask> {
+  if (!isParserTask(req.task)) throw new UsageError(`unknown parser task "${String(req.task)}" (one of ${PARSER_TASKS.join(', ')})`);
+  const kind = parserKindOf(req.task);
+  if (kind === 'dependency') {
+    const decoder = req.decoder ?? 'mst';
+    if (!TREE_DECODERS.includes(decoder)) throw new UsageError(`unknown tree decoder "${String(decoder)}" (one of ${TREE_DECODERS.join(', ')})`);
+    return build(req, kind, new TreeObjective(req.backend, { decoder }), (split) => loadTrees(req.dataHome, req.data, split));
+  }
+  if (req.decoder !== undefined) throw new UsageError(`a decoder applies to task dep only; task ${req.task} predicts graphs by thresholding arc scores`);
+  const objective = new GraphObjective(req.backend, graphObjectiveOptionsFor(graphMetricOf(req.task, req.data)));
+  return build(req, kind, objective, (split) => loadGraphs(req.dataHome, req.data, split));
+}
+
+async function build<G extends Sentence, P, C>(
+  req: ParserRequest, kind: ParserKind, objective: ParserObjective<G, P, C>, load: (split: Split) => Promise<G[]>,
+): Promise<ParserTask<G, P, C>> {
+  const log = req.events?.log ?? (() => {});
+  // A split the dataset lacks (sdp-sample has no test) is empty, as for the tagger.
+  const splits: Record<Split, G[]> = { train: await load('train'), dev: await load('dev'), test: await load('test').catch(() => []) };
+  if (req.limit !== undefined) {
+    splits.train = splits.train.slice(0, req.limit);
+    splits.dev = splits.dev.slice(0, Math.max(50, Math.ceil(req.limit / 4)));
+    splits.test = splits.test.slice(0, Math.max(50, Math.ceil(req.limit / 4)));
+  }
+  if (splits.train.length === 0) throw new UsageError(`dataset '${req.data}' has no training sentences`);
+  log(`data ${req.data} (${req.task}): train ${splits.train.length}, dev ${splits.dev.length}, test ${splits.test.length} sentences`);
+  const specs = resolveCandidateSpecs(req.candidates, req.candidateConfig ?? []);
+  const keep = new Set<string>();
+  for (const set of Object.values(splits)) for (const s of set) for (const w of s.words) keep.add(w);
+  const candidates: Candidate[] = [];
+  for (const spec of specs) candidates.push(await buildCandidate(spec, { cacheDir: req.cacheDir, keep }));
+  const cache = new EmbeddingCache({ dir: req.cacheDir });
+  const suffix = req.limit !== undefined ? `@${req.limit}` : '';
+  const sources = {} as Record<Split, Awaited<ReturnType<typeof prepareFrozenSources>>>;
+  for (const split of ['train', 'dev', 'test'] as const) {
+    // The same set ids as the tagger: the words of a split are the same in every view, so caches are shared.
+    sources[split] = await prepareFrozenSources(candidates, splits[split], { cache, setId: `${req.data}-${split}${suffix}`, events: req.events });
+  }
+  const description: ParserDescription = {
+    kind,
+    labels: objective.labelSet(splits.train),
+    candidates: specs,
+    vocabs: buildBlockVocabs(specs, splits.train),
+    architecture: { ...architectureDefaults(kind), ...(req.architecture ?? {}) },
+    objective: { ...objective.settings },
+    selection: specs.map(() => true),
+  };
+  const training = { ...trainingDefaults(kind), ...(req.training ?? {}) };
+  return new ParserTask(description, candidates, { ...splits, sources }, training, req.backend, objective, req.events?.batch ? { batch: req.events.batch } : {});
+}

@@ -1,0 +1,116 @@
+// Loads a saved parser bundle (model.json + params.bin) for prediction and parses new sentences with it.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Backend } from '../../engine/backend/backend.js';
+import type { Candidate } from '../../embeddings/candidate.js';
+import { buildCandidate } from '../../embeddings/registry.js';
+import type { Sentence } from '../../formats/types.js';
+import { InputError, UsageError } from '../../util/errors.js';
+import { Rng } from '../../util/rng.js';
+import { prepareFrozenSources } from '../shared/frozen-sources.js';
+import type { FrozenRows } from '../shared/input-blocks.js';
+import { objectiveFor, type AnyParserObjective } from '../graph/objective-for.js';
+import type { GraphMetric, PredictedGraph } from '../graph/graph-objective.js';
+import { PARSER_BUNDLE_FORMAT, Parser, readParserDescription, type ParserDescription } from './parser.js';
+import type { PredictedTree } from './tree-objective.js';
+
+/** The `format` field Parser.save writes into model.json (a tagger bundle says 'ace-ts/tagger'). */
+export { PARSER_BUNDLE_FORMAT };
+
+export interface LoadParserOptions {
+  /** Where frozen candidates find their downloaded weights (the same directory training used). */
+  cacheDir: string;
+  backend: Backend;
+}
+
+/** Predictions of a parser, tagged with the structure it predicts. */
+export type Parses = { kind: 'dependency'; trees: PredictedTree[] } | { kind: 'graph'; graphs: PredictedGraph[] };
+
+/** True when `dir/model.json` exists and names the parser bundle format; false for taggers and anything unreadable. */
+export function isParserBundle(dir: string): boolean {
+  const file = join(dir, 'model.json');
+  if (!existsSync(file)) return false;
+  try {
+    return (JSON.parse(readFileSync(file, 'utf8')) as { format?: unknown }).format === PARSER_BUNDLE_FORMAT;
+  } catch {
+    return false;
+  }
+}
+
+/** A Parser read from a bundle, holding its candidates (to embed new text) and its objective (to decode). */
+export class LoadedParser extends Parser {
+  readonly objective: AnyParserObjective;
+
+  constructor(
+    description: ParserDescription,
+    readonly candidates: readonly Candidate[],
+    backend: Backend,
+    /** The bundle directory it was read from (for messages). */
+    readonly dir: string,
+  ) {
+    // The seed only shapes the initial values, which loadParams overwrites.
+    super(description, candidates, backend, new Rng(0));
+    this.objective = objectiveFor(backend, description);
+  }
+
+  /** The headline metric: LAS for trees, LF or ELAS for graphs. */
+  get metricName(): string {
+    return this.objective.metricName;
+  }
+
+  /** The graph metric the model was trained for (graphs only). */
+  get graphMetric(): GraphMetric | undefined {
+    return this.objective.kind === 'graph' ? this.objective.options.metric : undefined;
+  }
+
+  /** Input columns the selected feature candidates read (e.g. `upos`): sentences to parse must carry them. */
+  get requiredColumns(): string[] {
+    const d = this.description;
+    return d.candidates.filter((c, i) => d.selection[i] && c.kind === 'feature').map((c) => String(c.options?.column ?? ''));
+  }
+
+  /** Releases frozen candidates' resources (ONNX sessions); the parser cannot embed afterwards. */
+  async dispose(): Promise<void> {
+    for (const c of this.candidates) if (c.frozen) await c.dispose?.();
+  }
+}
+
+/**
+ * Reads the parser bundle in `dir`: validates model.json, builds its candidates — frozen ones without a vocabulary
+ * filter, so any word can be embedded — rebuilds its objective (decoder, graph thresholds) and loads params.bin.
+ */
+export async function loadParser(dir: string, options: LoadParserOptions): Promise<LoadedParser> {
+  if (!existsSync(dir)) throw new UsageError(`model directory ${dir} not found`);
+  const description = readParserDescription(dir);
+  const paramsFile = join(dir, 'params.bin');
+  if (!existsSync(paramsFile)) throw new InputError(paramsFile, undefined, 'not a model bundle: params.bin is missing');
+  const candidates: Candidate[] = [];
+  for (const spec of description.candidates) candidates.push(await buildCandidate(spec, { cacheDir: options.cacheDir }));
+  let parser: LoadedParser;
+  try {
+    parser = new LoadedParser(description, candidates, options.backend, dir);
+  } catch (err) {
+    throw new InputError(join(dir, 'model.json'), undefined, `cannot build the model: ${(err as Error).message}`);
+  }
+  parser.loadParams(dir);
+  return parser;
+}
+
+/**
+ * Parses sentences with the bundle's selection. Frozen candidates the selection uses embed the sentences in memory,
+ * without touching the on-disk cache; unselected ones are skipped.
+ */
+export async function predictParses(parser: LoadedParser, sentences: readonly Sentence[]): Promise<Parses> {
+  for (const column of parser.requiredColumns) {
+    const i = sentences.findIndex((s) => s.features?.[column]?.length !== s.words.length);
+    if (i >= 0) throw new UsageError(`model ${parser.dir} reads the input column "${column}", which sentence ${sentences[i].id ?? i + 1} lacks`);
+  }
+  const selection = parser.description.selection;
+  const used = parser.candidates.map((c, i) => (c.frozen && selection[i] ? i : -1)).filter((i) => i >= 0);
+  const rows = sentences.length === 0 ? [] : await prepareFrozenSources(used.map((i) => parser.candidates[i]), sentences, { cache: null, setId: 'predict' });
+  const sources: (FrozenRows | null)[] = parser.candidates.map(() => null);
+  used.forEach((i, k) => (sources[i] = rows[k] ?? null));
+  const o = parser.objective;
+  if (o.kind === 'graph') return { kind: 'graph', graphs: sentences.length === 0 ? [] : parser.predict(o, sentences, sources, selection) };
+  return { kind: 'dependency', trees: sentences.length === 0 ? [] : parser.predict(o, sentences, sources, selection) };
+}

@@ -1,0 +1,128 @@
+// The parser tasks through the registry: dep and sdp tasks built from dataset names, trained, saved, reloaded and refused when misconfigured.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { getBackend } from '../../src/engine/backend/select.js';
+import { loadGraphs, loadTrees } from '../../src/datasets/registry.js';
+import { isTree } from '../../src/structs/tree.js';
+import { createTask, TASK_NAMES, type ParserOverrides, type TaskFactoryRequest } from '../../src/tasks/registry.js';
+import { createParserTask, defaultParserTask } from '../../src/tasks/dependency/create.js';
+import { isParserBundle, loadParser, predictParses } from '../../src/tasks/dependency/load.js';
+import { UsageError } from '../../src/util/errors.js';
+import { dataHome, dataSkip } from '../helpers/data-home.js';
+
+const skip = dataSkip();
+const backend = getBackend();
+const root = mkdtempSync(join(tmpdir(), 'ace-parser-create-'));
+const cacheDir = join(root, 'cache');
+test.after(() => rmSync(root, { recursive: true, force: true }));
+
+/** A data home with the first sentences of each EWT split (reading the whole treebank would dominate a tiny model's time) and the SDP sample as it is. */
+function smallDataHome(dir: string): string {
+  const ewt = join(dir, 'ud-english-ewt');
+  mkdirSync(ewt, { recursive: true });
+  const sizes: [string, number][] = [['en_ewt-ud-train.conllu', 100], ['en_ewt-ud-dev.conllu', 60], ['en_ewt-ud-test.conllu', 60]];
+  for (const [f, n] of sizes) writeFileSync(join(ewt, f), readFileSync(join(dataHome(), 'ud-english-ewt', f), 'utf8').split(/\n\n/).slice(0, n).join('\n\n') + '\n\n');
+  symlinkSync(join(dataHome(), 'sdp-sample'), join(dir, 'sdp-sample'));
+  return dir;
+}
+const home = skip ? '' : smallDataHome(join(root, 'data'));
+
+const SMALL: ParserOverrides = { architecture: { hidden: 16, lstmLayers: 1, arcMlp: 32, relMlp: 16 } };
+
+function request(task: string, data: string, extra: Partial<TaskFactoryRequest> = {}): TaskFactoryRequest {
+  return { task, data, candidates: ['casing', 'char'], seed: 3, dataHome: home, cacheDir, backend, limit: 80, parser: SMALL, ...extra };
+}
+
+test('the registry names the parser tasks, and datasets name their default parser task', { skip }, () => {
+  for (const t of ['dep', 'sdp', 'eud']) assert.ok(TASK_NAMES.includes(t), t);
+  for (const t of ['ner', 'chunk', 'pos', 'ae']) assert.ok(TASK_NAMES.includes(t), t);
+  assert.equal(defaultParserTask('ud-ewt'), 'dep');
+  assert.equal(defaultParserTask('sdp-sample'), 'sdp');
+});
+
+test('dep on ud-ewt: LAS task trains an epoch, saves a parser bundle that reloads and predicts single-root trees', { skip }, async () => {
+  const task = await createTask(request('dep', 'ud-ewt'));
+  assert.equal(task.metricName, 'LAS');
+  assert.deepEqual(task.candidateNames, ['casing', 'char']);
+  task.beginEpisode({ selection: [true, true], blockWeighting: 'none' });
+  const r = await task.trainEpoch();
+  assert.equal(r.epoch, 1);
+  assert.ok(Number.isFinite(r.trainLoss) && r.trainLoss > 0);
+  assert.ok(r.devScore >= 0 && r.devScore <= 100);
+  const test = await task.evaluate('test');
+  assert.ok(test.details.UAS >= test.details.LAS);
+  const bundle = join(root, 'dep-model');
+  await task.saveCheckpoint(bundle);
+  assert.ok(isParserBundle(bundle));
+  const model = JSON.parse(readFileSync(join(bundle, 'model.json'), 'utf8')) as { kind: string; objective: { decoder: string }; architecture: { hidden: number; lstmLayers: number } };
+  assert.equal(model.kind, 'dependency');
+  assert.equal(model.objective.decoder, 'mst');
+  assert.deepEqual([model.architecture.hidden, model.architecture.lstmLayers], [16, 1]);
+
+  const parser = await loadParser(bundle, { cacheDir, backend });
+  const dev = (await loadTrees(home, 'ud-ewt', 'dev')).slice(0, 12);
+  const parses = await predictParses(parser, dev);
+  assert.equal(parses.kind, 'dependency');
+  if (parses.kind !== 'dependency') return;
+  parses.trees.forEach((t, i) => {
+    assert.equal(t.heads.length, dev[i].words.length);
+    assert.ok(isTree([0, ...t.heads], true), `sentence ${i}: ${t.heads.join(' ')}`);
+    for (const rel of t.rels) assert.ok(parser.description.labels.includes(rel));
+  });
+  // The reloaded parser decodes as the trained one does.
+  const again = await predictParses(parser, dev);
+  assert.deepEqual(again, parses);
+  await parser.dispose();
+});
+
+test('eisner decoding and All+Weight block weighting reach the bundle', { skip }, async () => {
+  const task = await createTask(request('dep', 'ud-ewt', { blockWeighting: 'learned-sigmoid', parser: { ...SMALL, decoder: 'eisner' } }));
+  task.beginEpisode({ selection: [true, false], blockWeighting: 'learned-sigmoid' });
+  await task.trainEpoch();
+  const bundle = join(root, 'eisner-model');
+  await task.saveCheckpoint(bundle);
+  const model = JSON.parse(readFileSync(join(bundle, 'model.json'), 'utf8')) as { objective: { decoder: string }; architecture: { blockWeighting: string }; selection: boolean[] };
+  assert.equal(model.objective.decoder, 'eisner');
+  assert.equal(model.architecture.blockWeighting, 'learned-sigmoid');
+  assert.deepEqual(model.selection, [true, false]);
+});
+
+test('sdp on sdp-sample: an LF graph task with an empty test split; its bundle predicts graphs', { skip }, async () => {
+  const task = await createTask(request('sdp', 'sdp-sample'));
+  assert.equal(task.metricName, 'LF');
+  task.beginEpisode({ selection: [true, true], blockWeighting: 'none' });
+  const r = await task.trainEpoch();
+  assert.ok(Number.isFinite(r.trainLoss));
+  assert.equal((await task.evaluate('test')).details.LF, 0, 'the missing test split is empty');
+  const bundle = join(root, 'sdp-model');
+  await task.saveCheckpoint(bundle);
+  const parser = await loadParser(bundle, { cacheDir, backend });
+  assert.equal(parser.graphMetric, 'LF');
+  const dev = await loadGraphs(home, 'sdp-sample', 'dev');
+  const parses = await predictParses(parser, dev);
+  assert.equal(parses.kind, 'graph');
+  if (parses.kind === 'graph') {
+    parses.graphs.forEach((g, i) => {
+      for (const a of g.arcs) assert.ok(a.dep >= 1 && a.dep <= dev[i].words.length && a.head >= 0 && a.head <= dev[i].words.length && a.head !== a.dep);
+    });
+  }
+  await parser.dispose();
+});
+
+test('enhanced UD on ud-ewt is an ELAS graph task (task eud, or sdp on CoNLL-U data)', { skip }, async () => {
+  const task = await createParserTask({ task: 'eud', data: 'ud-ewt', candidates: ['casing'], dataHome: home, cacheDir, backend, limit: 20, architecture: SMALL.architecture! });
+  assert.equal(task.metricName, 'ELAS');
+  assert.equal(task.parser.description.kind, 'graph');
+});
+
+test('misconfigured parser tasks are refused with a usage error', { skip }, async () => {
+  await assert.rejects(createTask(request('dep', 'sdp-sample')), (e: unknown) => e instanceof UsageError && /does not serve tree tasks/.test(e.message));
+  await assert.rejects(createTask(request('eud', 'sdp-sample')), (e: unknown) => e instanceof UsageError && /CoNLL-U/.test(e.message));
+  await assert.rejects(createTask(request('sdp', 'sdp-sample', { parser: { decoder: 'eisner' } })), (e: unknown) => e instanceof UsageError && /task dep only/.test(e.message));
+  await assert.rejects(createTask(request('dep', 'ud-ewt', { parser: { decoder: 'cky' as 'mst' } })), (e: unknown) => e instanceof UsageError && /unknown tree decoder/.test(e.message));
+  await assert.rejects(createTask(request('dep', 'ud-ewt', { architecture: { hidden: 8 } })), (e: unknown) => e instanceof UsageError && /`parser` overrides/.test(e.message));
+  await assert.rejects(createTask(request('pos', 'ud-ewt')), (e: unknown) => e instanceof UsageError && /do not apply to the tagging task/.test(e.message));
+});
