@@ -1,4 +1,5 @@
 // `ace embed`: precomputes the frozen candidates' caches for a dataset's splits, with progress, and reports reuse.
+import { frozenSetId } from '../tasks/shared/frozen-sources.js';
 import type { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { defaultCacheDir, defaultDataHome } from '../util/paths.js';
@@ -83,7 +84,7 @@ export async function runEmbed(o: EmbedOptions, log: (line: string) => void): Pr
           : undefined;
         const started = performance.now();
         bar?.start(sentences.length, 0, { speed: '-' });
-        const reader = await cache.getOrBuild(candidate, sentences, `${o.data}/${split}`, (done) => {
+        const reader = await cache.getOrBuild(candidate, sentences, frozenSetId(o.data, split), (done) => {
           const secs = (performance.now() - started) / 1000;
           bar?.update(done, { speed: secs > 0 ? (done / secs).toFixed(0) : '-' });
         });

@@ -1,4 +1,5 @@
 // `ace embed` end to end on the small SDP sample: builds caches for each split, then reuses them.
+import { frozenSetId } from '../../src/tasks/shared/frozen-sources.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,7 +35,7 @@ test('runEmbed builds then reuses; cached rows equal the candidate', { skip: dat
   const keep = new Set(dev.flatMap((s) => s.words));
   const cand = await buildCandidate({ name: 'toy', kind: 'static', options: { path: vec } }, { cacheDir, keep });
   assert.ok(isFrozen(cand));
-  const reader = await new EmbeddingCache({ dir: cacheDir, dtype: 'float32' }).getOrBuild(cand, dev, 'sdp-sample/dev');
+  const reader = await new EmbeddingCache({ dir: cacheDir, dtype: 'float32' }).getOrBuild(cand, dev, frozenSetId('sdp-sample', 'dev'));
   assert.equal(reader.stats.outcome, 'reused');
   const expected = await cand.embed(dev);
   for (let i = 0; i < dev.length; i++) assert.deepEqual(reader.get(i), expected[i]);

@@ -8,7 +8,7 @@ import type { GraphSentence, Sentence, TreeSentence } from '../../formats/types.
 import { UsageError } from '../../util/errors.js';
 import type { Split } from '../task.js';
 import { buildBlockVocabs } from '../shared/input-blocks.js';
-import { prepareFrozenSources, type FrozenSourceEvents } from '../shared/frozen-sources.js';
+import { frozenSetId, prepareFrozenSources, type FrozenSourceEvents } from '../shared/frozen-sources.js';
 import { GraphObjective, graphObjectiveOptionsFor, type GraphGold, type GraphMetric, type PredictedGraph } from '../graph/graph-objective.js';
 import type { ParserDescription } from './parser.js';
 import type { ParserObjective } from './parser-objective.js';
@@ -98,11 +98,10 @@ async function build<G extends Sentence, P, C>(
   const candidates: Candidate[] = [];
   for (const spec of specs) candidates.push(await buildCandidate(spec, { cacheDir: req.cacheDir, keep }));
   const cache = new EmbeddingCache({ dir: req.cacheDir });
-  const suffix = req.limit !== undefined ? `@${req.limit}` : '';
   const sources = {} as Record<Split, Awaited<ReturnType<typeof prepareFrozenSources>>>;
   for (const split of ['train', 'dev', 'test'] as const) {
     // The same set ids as the tagger: the words of a split are the same in every view, so caches are shared.
-    sources[split] = await prepareFrozenSources(candidates, splits[split], { cache, setId: `${req.data}-${split}${suffix}`, events: req.events });
+    sources[split] = await prepareFrozenSources(candidates, splits[split], { cache, setId: frozenSetId(req.data, split, req.limit), events: req.events });
   }
   const description: ParserDescription = {
     kind,

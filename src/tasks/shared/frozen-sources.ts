@@ -23,6 +23,11 @@ export interface FrozenSourceOptions {
 
 const DEFAULT_MEMORY_BUDGET = 6 * 2 ** 30;
 
+/** The cache's name for a dataset split (and an optional first-N slice): `ace embed` and the tasks must agree. */
+export function frozenSetId(data: string, split: string, limit?: number): string {
+  return `${data}-${split}${limit !== undefined ? `@${limit}` : ''}`;
+}
+
 /** One source per candidate (null for trainable ones), in candidate order. */
 export async function prepareFrozenSources(
   candidates: readonly Candidate[],

@@ -8,7 +8,7 @@ import type { TaggedSentence } from '../../formats/types.js';
 import { UsageError } from '../../util/errors.js';
 import type { Split } from '../task.js';
 import { buildBlockVocabs } from '../shared/input-blocks.js';
-import { prepareFrozenSources, type FrozenSourceEvents } from '../shared/frozen-sources.js';
+import { frozenSetId, prepareFrozenSources, type FrozenSourceEvents } from '../shared/frozen-sources.js';
 import { ARCHITECTURE_DEFAULTS, TAGGING_TASKS, detectScheme, labelSet, type TaggerArchitecture, type TaggingTask } from './tagger.js';
 import { TRAINING_DEFAULTS, TaggerTask, type TaggerTaskEvents, type TrainingOptions } from './tagger-task.js';
 
@@ -58,10 +58,9 @@ export async function createTaggerTask(req: TaggerRequest): Promise<TaggerTask> 
   const candidates: Candidate[] = [];
   for (const spec of specs) candidates.push(await buildCandidate(spec, { cacheDir: req.cacheDir, keep }));
   const cache = new EmbeddingCache({ dir: req.cacheDir });
-  const suffix = req.limit !== undefined ? `@${req.limit}` : '';
   const sources = {} as Record<Split, Awaited<ReturnType<typeof prepareFrozenSources>>>;
   for (const split of ['train', 'dev', 'test'] as const) {
-    sources[split] = await prepareFrozenSources(candidates, splits[split], { cache, setId: `${req.data}-${split}${suffix}`, events: req.events });
+    sources[split] = await prepareFrozenSources(candidates, splits[split], { cache, setId: frozenSetId(req.data, split, req.limit), events: req.events });
   }
   const scheme = detectScheme(req.task, splits.train);
   const labels = labelSet(req.task, scheme, [...splits.train, ...splits.dev]);
