@@ -38,6 +38,8 @@ export interface SearchCommand {
   reward: RewardKind;
   rewardShaping: RewardShaping;
   discount: number;
+  /** Multiplier from task scores (percent) to the reward scale; absent means the default (0.01). */
+  rewardScale?: number;
   evaluateTest: boolean;
   retrain: boolean;
   retrainEpochs: number | undefined;
@@ -60,6 +62,7 @@ interface RawFlags {
   reward: string;
   rewardShaping: string;
   discount?: string;
+  rewardScale?: string;
   test: boolean;
   progress: boolean;
 }
@@ -68,6 +71,12 @@ function int(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   if (!/^-?\d+$/.test(v)) throw new UsageError(`--${name} needs an integer, got '${v}'`);
   return Number(v);
+}
+
+function positiveNumber(name: string, v: string): number {
+  const n = Number(v);
+  if (!(n > 0)) throw new UsageError(`--${name} needs a positive number, got '${v}'`);
+  return n;
 }
 
 /** Check the flags of a new search (`--resume` reads the saved command instead). */
@@ -90,6 +99,7 @@ export function parseSearchFlags(flags: RawFlags): SearchCommand {
     reward: flags.reward as RewardKind,
     rewardShaping: flags.rewardShaping as RewardShaping,
     discount: discount ?? 0.5,
+    rewardScale: flags.rewardScale === undefined ? undefined : positiveNumber('reward-scale', flags.rewardScale),
     evaluateTest: flags.test,
     retrain: flags.retrain ?? false,
     retrainEpochs: int('retrain-epochs', flags.retrainEpochs),
@@ -105,7 +115,7 @@ export function searchOptionsOf(c: SearchCommand): SearchOptions {
     episodes: c.episodes,
     epochsPerEpisode: c.epochsPerEpisode,
     seed: c.request.seed,
-    reward: { kind: c.reward, shaping: c.rewardShaping, discount: c.discount },
+    reward: { kind: c.reward, shaping: c.rewardShaping, discount: c.discount, ...(c.rewardScale !== undefined ? { scale: c.rewardScale } : {}) },
     evaluateTest: c.evaluateTest,
     retrain: c.retrain,
     retrainEpochs: c.retrainEpochs,
@@ -174,6 +184,7 @@ export function registerSearch(program: Command, createTask: CreateTask): void {
     .addOption(new Option('--reward <kind>', 'controller reward').choices(['hamming', 'vanilla']).default('hamming'))
     .addOption(new Option('--reward-shaping <kind>', 'shape score differences: sign·√|d| or sign·ln(|d|+1)').choices(['none', 'sqrt', 'log']).default('none'))
     .option('--discount <gamma>', 'Hamming decay γ (default 0.5)')
+    .option('--reward-scale <k>', 'multiply scores (percent) by k before rewards (default 0.01: the 0–1 scale of the official ACE)')
     .option('--no-test', 'do not score the test split')
     .option('--no-progress', 'no progress bar')
     .action(async (flags: RawFlags) => {

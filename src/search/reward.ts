@@ -20,12 +20,19 @@ export interface RewardOptions {
   /** γ, the decay per extra differing candidate. */
   discount: number;
   shaping: RewardShaping;
+  /**
+   * Scores are multiplied by this before differences are taken. Task models report percentages; the official
+   * ACE code rewards on flair's 0–1 scale, and the controller's step size (SGD lr 0.1) assumes that scale, so the
+   * default is 0.01. With 1, a 20-point jump saturates σ(θ) within a couple of episodes.
+   */
+  scale: number;
 }
 
 export const DEFAULT_REWARD_OPTIONS: Readonly<RewardOptions> = Object.freeze({
   kind: 'hamming',
   discount: 0.5,
   shaping: 'none',
+  scale: 0.01,
 });
 
 /** A distinct selection tried earlier with the best dev score it reached. */
@@ -86,7 +93,8 @@ export function positionRewards(
   bestSoFar: number,
   options: RewardOptions,
 ): number[] {
+  const k = options.scale;
   return options.kind === 'vanilla'
-    ? vanillaRewards(current.length, score, bestSoFar, options.shaping)
-    : hammingRewards(current, score, history, options.discount, options.shaping);
+    ? vanillaRewards(current.length, k * score, k * bestSoFar, options.shaping)
+    : hammingRewards(current, k * score, history.map((h) => ({ selection: h.selection, bestScore: k * h.bestScore })), options.discount, options.shaping);
 }
