@@ -3,7 +3,7 @@ export type { Backend, BackendInfo } from './backend/backend.js';
 export { getBackend, type BackendChoice } from './backend/select.js';
 export { Param, TouchedRows, collectParams, zeroGrads, type Module, type ParamOptions } from './param.js';
 export { initWeight, fillUniform, fillNormal, type Init } from './init.js';
-export { packPlan, checkLayout, type SeqLayout, type PackPlan } from './layout.js';
+export { packPlan, checkLayout, packRows, unpackRows, rowCount, packedStarts, type SeqLayout, type PackPlan, type RowOrder } from './layout.js';
 export { Linear, type LinearOptions } from './layers/linear.js';
 export { BlockLinear, type BlockLinearOptions } from './layers/block-linear.js';
 export { Embedding, type EmbeddingOptions } from './layers/embedding.js';

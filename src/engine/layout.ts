@@ -12,6 +12,58 @@ export interface SeqLayout {
 }
 
 /**
+ * How the rows of a [rows, features] matrix over a SeqLayout are arranged:
+ *   'padded'  row b·maxLen + t (batch·maxLen rows, padding rows included);
+ *   'packed'  row start[b] + t with start[b] = Σ_{b' < b} lengths[b'] (Σ lengths rows: sentence-major, items in
+ *             batch order, no padding rows). Row-wise layers then only pay for real positions.
+ */
+export type RowOrder = 'padded' | 'packed';
+
+/** Rows of a matrix over `layout` in the given row order. */
+export function rowCount(layout: SeqLayout, order: RowOrder): number {
+  if (order === 'padded') return layout.batch * layout.maxLen;
+  let n = 0;
+  for (let b = 0; b < layout.batch; b++) n += layout.lengths[b];
+  return n;
+}
+
+/** [batch + 1] first packed row of each item (the last entry is Σ lengths). */
+export function packedStarts(layout: SeqLayout): Int32Array {
+  const starts = new Int32Array(layout.batch + 1);
+  for (let b = 0; b < layout.batch; b++) starts[b + 1] = starts[b] + layout.lengths[b];
+  return starts;
+}
+
+/**
+ * Copies the real rows of a padded [batch·maxLen, cols] matrix into packed [Σ lengths, cols] (out), one
+ * contiguous copy per item. Returns the filled view of out.
+ */
+export function packRows(padded: Float32Array, layout: SeqLayout, cols: number, out: Float32Array): Float32Array {
+  let o = 0;
+  for (let b = 0; b < layout.batch; b++) {
+    const n = layout.lengths[b] * cols;
+    const src = b * layout.maxLen * cols;
+    out.set(padded.subarray(src, src + n), o);
+    o += n;
+  }
+  return out.subarray(0, o);
+}
+
+/** The inverse of packRows: packed [Σ lengths, cols] into padded [batch·maxLen, cols] (out), zero at padding rows. */
+export function unpackRows(packed: Float32Array, layout: SeqLayout, cols: number, out: Float32Array): Float32Array {
+  const { batch, maxLen } = layout;
+  let o = 0;
+  for (let b = 0; b < batch; b++) {
+    const n = layout.lengths[b] * cols;
+    const dst = b * maxLen * cols;
+    out.set(packed.subarray(o, o + n), dst);
+    out.fill(0, dst + n, dst + maxLen * cols);
+    o += n;
+  }
+  return out.subarray(0, batch * maxLen * cols);
+}
+
+/**
  * Time-major packing of a SeqLayout (as PyTorch's pack_padded_sequence): items sorted by length, longest first,
  * so the items still running at step t are the first `active[t]` of the order and the rows of step t are the
  * contiguous packed rows offset[t] … offset[t] + active[t] − 1.
@@ -26,10 +78,12 @@ export interface PackPlan {
   active: Int32Array;
   /** [steps + 1] first packed row of each step. */
   offset: Int32Array;
-  /** [total] padded row of each packed row, left-to-right direction (step t ↔ time t). */
+  /** [total] input/output row (in the plan's row order) of each packed row, left-to-right direction (step t ↔ time t). */
   rowForward: Int32Array;
-  /** [total] padded row of each packed row, right-to-left direction (step t ↔ time length − 1 − t). */
+  /** [total] input/output row of each packed row, right-to-left direction (step t ↔ time length − 1 − t). */
   rowBackward: Int32Array;
+  /** The row order rowForward/rowBackward index into. */
+  rowOrder: RowOrder;
 }
 
 export function checkLayout(layout: SeqLayout): void {
@@ -40,9 +94,11 @@ export function checkLayout(layout: SeqLayout): void {
   }
 }
 
-export function packPlan(layout: SeqLayout): PackPlan {
+/** The time-major plan; rowForward/rowBackward index rows in `rowOrder` (default padded). */
+export function packPlan(layout: SeqLayout, rowOrder: RowOrder = 'padded'): PackPlan {
   checkLayout(layout);
   const { batch, maxLen, lengths } = layout;
+  const starts = rowOrder === 'packed' ? packedStarts(layout) : null;
   const idx = Array.from({ length: batch }, (_, i) => i).sort((a, b) => lengths[b] - lengths[a] || a - b);
   const order = Int32Array.from(idx);
   const steps = batch === 0 ? 0 : lengths[order[0]];
@@ -60,9 +116,10 @@ export function packPlan(layout: SeqLayout): PackPlan {
   for (let t = 0; t < steps; t++) {
     for (let j = 0; j < active[t]; j++) {
       const b = order[j];
-      rowForward[offset[t] + j] = b * maxLen + t;
-      rowBackward[offset[t] + j] = b * maxLen + lengths[b] - 1 - t;
+      const first = starts ? starts[b] : b * maxLen;
+      rowForward[offset[t] + j] = first + t;
+      rowBackward[offset[t] + j] = first + lengths[b] - 1 - t;
     }
   }
-  return { total, steps, order, active, offset, rowForward, rowBackward };
+  return { total, steps, order, active, offset, rowForward, rowBackward, rowOrder };
 }

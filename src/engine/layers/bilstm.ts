@@ -4,7 +4,7 @@ import type { Rng } from '../../util/rng.js';
 import { Param, type Module } from '../param.js';
 import { fillUniform } from '../init.js';
 import { addColumnSums, broadcastRows, grow } from '../buffers.js';
-import { packPlan, type PackPlan, type SeqLayout } from '../layout.js';
+import { packPlan, type PackPlan, type RowOrder, type SeqLayout } from '../layout.js';
 import { LstmRecurrence } from './lstm-recurrence.js';
 
 export interface BiLstmOptions {
@@ -55,8 +55,8 @@ export class BiLstm implements Module {
   /** Width of the pre-activations layer 0 expects when projectedInput (dirs·4h). */
   readonly projectionSize: number;
   private readonly layers: LayerState[] = [];
-  private layout: SeqLayout | null = null;
   private plan: PackPlan | null = null;
+  private rows = 0;
 
   constructor(private readonly backend: Backend, rng: Rng, options: BiLstmOptions) {
     const h = options.hiddenSize;
@@ -98,28 +98,32 @@ export class BiLstm implements Module {
   /**
    * x: [batch·maxLen, inputSize] (or [batch·maxLen, projectionSize] pre-activations when projectedInput), kept by
    * reference until backward. Returns y [batch·maxLen, outputSize], a layer-owned view valid until the next forward.
+   * With rowOrder 'packed', x and y (and dy, ∂L/∂x in backward) have Σ lengths rows instead, sentence-major without
+   * padding (see RowOrder): every product then runs over real positions only.
    */
-  forward(x: Float32Array, layout: SeqLayout): Float32Array {
-    const plan = packPlan(layout);
-    this.layout = layout;
+  forward(x: Float32Array, layout: SeqLayout, rowOrder: RowOrder = 'padded'): Float32Array {
+    const plan = packPlan(layout, rowOrder);
     this.plan = plan;
-    const rowsPadded = layout.batch * layout.maxLen;
+    // Packed: exactly the plan's rows, all real. Padded: batch·maxLen rows, the padding ones stay zero.
+    const rows = rowOrder === 'packed' ? plan.total : layout.batch * layout.maxLen;
+    const hasPadding = rows !== plan.total;
+    this.rows = rows;
     const g = this.projectionSize;
     let input = x;
     for (const layer of this.layers) {
       layer.x = input;
       if (layer.weightIh) {
-        layer.p = grow(layer.p, rowsPadded * g);
-        const p = layer.p.subarray(0, rowsPadded * g);
-        broadcastRows(layer.bias!.value, rowsPadded, g, p);
-        this.backend.sgemm(false, true, rowsPadded, g, layer.inSize, 1, input, layer.inSize, layer.weightIh.value, layer.inSize, 1, p, g);
+        layer.p = grow(layer.p, rows * g);
+        const p = layer.p.subarray(0, rows * g);
+        broadcastRows(layer.bias!.value, rows, g, p);
+        this.backend.sgemm(false, true, rows, g, layer.inSize, 1, input, layer.inSize, layer.weightIh.value, layer.inSize, 1, p, g);
       } else {
-        if (input.length < rowsPadded * g) throw new Error(`BiLstm: projected input needs ${rowsPadded}×${g} values`);
+        if (input.length < rows * g) throw new Error(`BiLstm: projected input needs ${rows}×${g} values`);
         layer.p = input;
       }
-      layer.y = grow(layer.y, rowsPadded * this.outputSize);
-      const y = layer.y.subarray(0, rowsPadded * this.outputSize);
-      y.fill(0);
+      layer.y = grow(layer.y, rows * this.outputSize);
+      const y = layer.y.subarray(0, rows * this.outputSize);
+      if (hasPadding) y.fill(0);
       layer.dirs.forEach((r, d) => r.forward(plan, layer.p, g, d * 4 * this.hiddenSize, y, this.outputSize, d * this.hiddenSize));
       input = y;
     }
@@ -141,28 +145,28 @@ export class BiLstm implements Module {
 
   private run(dy: Float32Array, inputGrad: boolean): Float32Array {
     const plan = this.plan;
-    const layout = this.layout;
-    if (plan === null || layout === null) throw new Error('BiLstm.backward before forward');
-    const rowsPadded = layout.batch * layout.maxLen;
+    if (plan === null) throw new Error('BiLstm.backward before forward');
+    const rows = this.rows;
+    const hasPadding = rows !== plan.total;
     const g = this.projectionSize;
     let grad = dy;
     for (let l = this.layers.length - 1; l >= 0; l--) {
       const layer = this.layers[l];
-      layer.dp = grow(layer.dp, rowsPadded * g);
-      const dp = layer.dp.subarray(0, rowsPadded * g);
-      dp.fill(0);
+      layer.dp = grow(layer.dp, rows * g);
+      const dp = layer.dp.subarray(0, rows * g);
+      if (hasPadding) dp.fill(0);
       layer.dirs.forEach((r, d) => r.backward(grad, this.outputSize, d * this.hiddenSize, dp, g, d * 4 * this.hiddenSize));
       if (!layer.weightIh) {
         grad = dp;
         continue;
       }
-      addColumnSums(dp, rowsPadded, g, layer.bias!.grad);
+      addColumnSums(this.backend, dp, rows, g, layer.bias!.grad);
       const k = layer.inSize;
-      this.backend.sgemm(true, false, g, k, rowsPadded, 1, dp, g, layer.x, k, 1, layer.weightIh.grad, k);
+      this.backend.sgemm(true, false, g, k, rows, 1, dp, g, layer.x, k, 1, layer.weightIh.grad, k);
       if (l === 0 && !inputGrad) return dp;
-      layer.dx = grow(layer.dx, rowsPadded * k);
-      const dx = layer.dx.subarray(0, rowsPadded * k);
-      this.backend.sgemm(false, false, rowsPadded, k, g, 1, dp, g, layer.weightIh.value, k, 0, dx, k);
+      layer.dx = grow(layer.dx, rows * k);
+      const dx = layer.dx.subarray(0, rows * k);
+      this.backend.sgemm(false, false, rows, k, g, 1, dp, g, layer.weightIh.value, k, 0, dx, k);
       grad = dx;
     }
     return grad;

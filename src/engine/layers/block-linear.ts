@@ -113,7 +113,7 @@ export class BlockLinear implements Module {
    */
   backward(dy: Float32Array): (Float32Array | null)[] {
     const { rows, outFeatures: n } = this;
-    if (this.bias) addColumnSums(dy, rows, n, this.bias.grad);
+    if (this.bias) addColumnSums(this.backend, dy, rows, n, this.bias.grad);
     const out: (Float32Array | null)[] = [];
     for (let b = 0; b < this.blockSizes.length; b++) {
       if (!this.selection[b]) {

@@ -69,6 +69,6 @@ export class Linear implements Module {
   backwardParamsOnly(dy: Float32Array): void {
     const { rows, inFeatures: k, outFeatures: n } = this;
     this.backend.sgemm(true, false, n, k, rows, 1, dy, n, this.x, k, 1, this.weight.grad, k);
-    if (this.bias) addColumnSums(dy, rows, n, this.bias.grad);
+    if (this.bias) addColumnSums(this.backend, dy, rows, n, this.bias.grad);
   }
 }

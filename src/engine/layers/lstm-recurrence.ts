@@ -32,8 +32,9 @@ export class LstmRecurrence {
   ) {}
 
   /**
-   * P: pre-activations in padded rows with row stride pStride, this direction's 4h columns starting at pCol.
-   * Writes h_t into y (padded rows, stride yStride, columns yCol … yCol + h − 1); padding rows are not written.
+   * P: pre-activations in the rows the plan indexes (its rowOrder: padded or packed) with row stride pStride, this
+   * direction's 4h columns starting at pCol. Writes h_t into y (same row order, stride yStride, columns
+   * yCol … yCol + h − 1); padding rows, if any, are not written.
    */
   forward(plan: PackPlan, p: Float32Array, pStride: number, pCol: number, y: Float32Array, yStride: number, yCol: number): void {
     const h = this.hidden;
@@ -70,8 +71,8 @@ export class LstmRecurrence {
   }
 
   /**
-   * dy: ∂L/∂y in the layout written by forward (padding rows ignored). Accumulates ∂L/∂W_hh and writes ∂L/∂P into
-   * dp at the same rows/columns forward read P from (padding rows of dp are left untouched).
+   * dy: ∂L/∂y in the layout written by forward (padding rows, if any, ignored). Accumulates ∂L/∂W_hh and writes
+   * ∂L/∂P into dp at the same rows/columns forward read P from (padding rows of dp are left untouched).
    */
   backward(dy: Float32Array, yStride: number, yCol: number, dp: Float32Array, pStride: number, pCol: number): void {
     const plan = this.plan;

@@ -1,6 +1,7 @@
 // The BiLSTM-CRF sequence labeller (Lample et al. 2016; Akbik et al. 2018) over selected embedding blocks (Wang et al. 2021).
 import type { Backend } from '../../engine/backend/backend.js';
-import { BiLstm, BlockLinear, Linear, LockedDropout, Param, collectParams, type SeqLayout } from '../../engine/index.js';
+import { BiLstm, BlockLinear, Linear, Param, collectParams, type SeqLayout } from '../../engine/index.js';
+import { packRows, packedStarts, rowCount, unpackRows, type RowOrder } from '../../engine/layout.js';
 import { crfNllBatch, crfViterbiBatch, CrfWorkspace } from '../../structs/crf.js';
 import type { TransitionConstraints } from '../../structs/transition-constraints.js';
 import type { Rng } from '../../util/rng.js';
@@ -19,13 +20,16 @@ export interface TaggerDims {
 export interface StepResult {
   /** Summed NLL over the batch's sentences. */
   loss: number;
-  /** ∂(mean NLL)/∂block for each selected trainable block (null otherwise). */
+  /** ∂(mean NLL)/∂block for each selected trainable block (null otherwise), in the row order the blocks came in. */
   dBlocks: (Float32Array | null)[];
 }
 
 /**
  * blocks → BlockLinear (the first LSTM layer's input projection, selected blocks only) → BiLSTM → locked dropout →
  * Linear → CRF. The projection is part of the LSTM: deselecting a block removes its columns from the gate products.
+ * Everything before the CRF runs over packed rows (RowOrder 'packed': Σ lengths real positions, no padding), so the
+ * big products cost nothing for padding; blocks may come in either row order (padded ones are packed here, one
+ * row copy per item and block) and only the emissions [B, T, K] (K small) are spread into the CRF's padded layout.
  */
 export class TaggerModel {
   readonly proj: BlockLinear;
@@ -34,9 +38,14 @@ export class TaggerModel {
   readonly transitions: Param;
   readonly start: Param;
   readonly end: Param;
-  private readonly drop: LockedDropout;
+  private readonly drop: PackedLockedDropout;
   private readonly ws = new CrfWorkspace();
+  /** Packed copies of padded input blocks, and padded copies of their gradients. */
+  private packedBlocks: Float32Array[] = [];
+  private paddedGrads: Float32Array[] = [];
+  private emPadded = new Float32Array(0);
   private dEmissions = new Float32Array(0);
+  private dEmPacked = new Float32Array(0);
   private dTrans: Float32Array;
   private dStart: Float32Array;
   private dEnd: Float32Array;
@@ -57,7 +66,7 @@ export class TaggerModel {
     this.transitions = new Param('crf.transitions', [k, k]);
     this.start = new Param('crf.start', [k]);
     this.end = new Param('crf.end', [k]);
-    this.drop = new LockedDropout(dims.outputDropout);
+    this.drop = new PackedLockedDropout(dims.outputDropout);
     this.dTrans = new Float32Array(k * k);
     this.dStart = new Float32Array(k);
     this.dEnd = new Float32Array(k);
@@ -76,47 +85,149 @@ export class TaggerModel {
     return { numTags: this.dims.numTags, transitions: this.transitions.value, start: this.start.value, end: this.end.value };
   }
 
-  /** Emission scores [batch·maxLen, K] (a layer-owned view). */
-  emissions(blocks: readonly (Float32Array | null)[], layout: SeqLayout, selection: readonly boolean[], rng: Rng, training: boolean): Float32Array {
+  /**
+   * Emission scores [batch·maxLen, K] (a model-owned view, zero at padding rows). blocks[i] is [rows, d_i] in
+   * `blockRows` order (default padded: batch·maxLen rows, as InputBlocks fills them; packed: Σ lengths rows).
+   */
+  emissions(
+    blocks: readonly (Float32Array | null)[], layout: SeqLayout, selection: readonly boolean[], rng: Rng, training: boolean,
+    blockRows: RowOrder = 'padded',
+  ): Float32Array {
+    const k = this.dims.numTags;
+    const packed = this.packedEmissions(blocks, layout, selection, rng, training, blockRows);
     const rows = layout.batch * layout.maxLen;
-    const gates = this.proj.forward(blocks, rows, selection);
-    const h = this.lstm.forward(gates, layout);
-    const hd = this.drop.forward(h, layout.batch, layout.maxLen, this.lstm.outputSize, rng, training);
-    return this.out.forward(hd, rows);
+    if (this.emPadded.length < rows * k) this.emPadded = new Float32Array(rows * k);
+    return unpackRows(packed, layout, k, this.emPadded);
   }
 
-  /** Forward and backward of the mean CRF NLL over the batch; accumulates parameter gradients. */
+  /** Emission scores [Σ lengths, K] over packed rows (a layer-owned view). */
+  private packedEmissions(
+    blocks: readonly (Float32Array | null)[], layout: SeqLayout, selection: readonly boolean[], rng: Rng, training: boolean,
+    blockRows: RowOrder,
+  ): Float32Array {
+    const total = rowCount(layout, 'packed');
+    const input = blockRows === 'packed' ? blocks : this.packBlocks(blocks, layout, selection);
+    const gates = this.proj.forward(input, total, selection);
+    const h = this.lstm.forward(gates, layout, 'packed');
+    const hd = this.drop.forward(h, layout, this.lstm.outputSize, rng, training);
+    return this.out.forward(hd, total);
+  }
+
+  /** Selected padded blocks [batch·maxLen, d] → packed copies [Σ lengths, d] (model-owned). */
+  private packBlocks(blocks: readonly (Float32Array | null)[], layout: SeqLayout, selection: readonly boolean[]): readonly (Float32Array | null)[] {
+    const total = rowCount(layout, 'packed');
+    const padded = layout.batch * layout.maxLen;
+    // No padding at all (every length is maxLen): the padded rows already are the packed rows.
+    if (total === padded) return blocks;
+    return blocks.map((x, i) => {
+      if (!selection[i] || x === null) return null;
+      const d = this.dims.blockSizes[i];
+      if (x.length < padded * d) throw new Error(`TaggerModel: selected block ${i} needs ${padded}×${d} values (padded rows)`);
+      if ((this.packedBlocks[i]?.length ?? 0) < total * d) this.packedBlocks[i] = new Float32Array(Math.ceil(total * d * 1.25));
+      return packRows(x, layout, d, this.packedBlocks[i]);
+    });
+  }
+
+  /**
+   * Forward and backward of the mean CRF NLL over the batch; accumulates parameter gradients. blocks (and the
+   * returned dBlocks) are in `blockRows` order; gold is always padded [batch·maxLen].
+   */
   trainStep(
     blocks: readonly (Float32Array | null)[], layout: SeqLayout, gold: Int32Array, selection: readonly boolean[], rng: Rng,
-    constraints: TransitionConstraints | undefined,
+    constraints: TransitionConstraints | undefined, blockRows: RowOrder = 'padded',
   ): StepResult {
     const k = this.dims.numTags;
     const rows = layout.batch * layout.maxLen;
-    const em = this.emissions(blocks, layout, selection, rng, true);
+    const total = rowCount(layout, 'packed');
+    const em = this.emissions(blocks, layout, selection, rng, true, blockRows);
     if (this.dEmissions.length < rows * k) this.dEmissions = new Float32Array(rows * k);
     const dEm = this.dEmissions.subarray(0, rows * k);
     this.dTrans.fill(0);
     this.dStart.fill(0);
     this.dEnd.fill(0);
-    const loss = crfNllBatch(em.subarray(0, rows * k), layout.lengths, gold, this.crfParams(),
+    const loss = crfNllBatch(em, layout.lengths, gold, this.crfParams(),
       { emissions: dEm, transitions: this.dTrans, start: this.dStart, end: this.dEnd }, { constraints, workspace: this.ws });
-    // Mean over sentences, as the optimizer's learning rate assumes.
+    // Mean over sentences, as the optimizer's learning rate assumes; scaled while packing the real rows back.
     const scale = 1 / layout.batch;
-    for (let i = 0; i < dEm.length; i++) dEm[i] *= scale;
+    if (this.dEmPacked.length < total * k) this.dEmPacked = new Float32Array(Math.ceil(total * k * 1.25));
+    const dEmPacked = packRows(dEm, layout, k, this.dEmPacked);
+    for (let i = 0; i < dEmPacked.length; i++) dEmPacked[i] *= scale;
     addScaled(this.transitions.grad, this.dTrans, scale);
     addScaled(this.start.grad, this.dStart, scale);
     addScaled(this.end.grad, this.dEnd, scale);
-    const dh = this.drop.backward(this.out.backward(dEm));
+    const dh = this.drop.backward(this.out.backward(dEmPacked));
     const dGates = this.lstm.backward(dh);
     const dBlocks = this.proj.backward(dGates);
-    return { loss, dBlocks };
+    if (blockRows === 'packed') return { loss, dBlocks };
+    return { loss, dBlocks: dBlocks.map((g, i) => (g === null ? null : this.unpackGrad(g, layout, i))) };
   }
 
-  /** Best tag paths [batch, maxLen] (−1 at padding). */
-  decode(blocks: readonly (Float32Array | null)[], layout: SeqLayout, selection: readonly boolean[], rng: Rng, constraints: TransitionConstraints | undefined): Int32Array {
-    const rows = layout.batch * layout.maxLen;
-    const em = this.emissions(blocks, layout, selection, rng, false);
-    return crfViterbiBatch(em.subarray(0, rows * this.dims.numTags), layout.lengths, this.crfParams(), undefined, { constraints, workspace: this.ws });
+  private unpackGrad(g: Float32Array, layout: SeqLayout, i: number): Float32Array {
+    const d = this.dims.blockSizes[i];
+    const n = layout.batch * layout.maxLen * d;
+    if (g.length === n) return g;
+    if ((this.paddedGrads[i]?.length ?? 0) < n) this.paddedGrads[i] = new Float32Array(n);
+    return unpackRows(g, layout, d, this.paddedGrads[i]);
+  }
+
+  /** Best tag paths [batch, maxLen] (−1 at padding). blocks in `blockRows` order, as for emissions. */
+  decode(
+    blocks: readonly (Float32Array | null)[], layout: SeqLayout, selection: readonly boolean[], rng: Rng,
+    constraints: TransitionConstraints | undefined, blockRows: RowOrder = 'padded',
+  ): Int32Array {
+    const em = this.emissions(blocks, layout, selection, rng, false, blockRows);
+    return crfViterbiBatch(em, layout.lengths, this.crfParams(), undefined, { constraints, workspace: this.ws });
+  }
+}
+
+/**
+ * LockedDropout over packed rows (RowOrder 'packed'): one mask per sentence and feature, shared by its time steps,
+ * survivors scaled by 1/(1−p); identity outside training. Draws its masks exactly as LockedDropout does (batch·cols
+ * draws in the same order), so both layouts drop the same units for the same rng state.
+ */
+class PackedLockedDropout {
+  private mask: Float32Array = new Float32Array(0);
+  private y: Float32Array = new Float32Array(0);
+  private dx: Float32Array = new Float32Array(0);
+  private starts: Int32Array = new Int32Array(1);
+  private active = false;
+  private cols = 0;
+
+  constructor(readonly p: number) {
+    if (!(p >= 0 && p < 1)) throw new RangeError(`locked dropout p must be in [0, 1), got ${p}`);
+  }
+
+  forward(x: Float32Array, layout: SeqLayout, cols: number, rng: Rng, training: boolean): Float32Array {
+    this.active = training && this.p > 0;
+    if (!this.active) return x;
+    this.cols = cols;
+    this.starts = packedStarts(layout);
+    const keep = 1 - this.p;
+    const n = layout.batch * cols;
+    if (this.mask.length < n) this.mask = new Float32Array(n);
+    for (let i = 0; i < n; i++) this.mask[i] = rng.float() < keep ? 1 / keep : 0;
+    this.y = this.apply(x, this.y);
+    return this.y.subarray(0, this.starts[layout.batch] * cols);
+  }
+
+  backward(dy: Float32Array): Float32Array {
+    if (!this.active) return dy;
+    this.dx = this.apply(dy, this.dx);
+    return this.dx.subarray(0, this.starts[this.starts.length - 1] * this.cols);
+  }
+
+  private apply(src: Float32Array, dst: Float32Array): Float32Array {
+    const { cols, starts, mask } = this;
+    const batch = starts.length - 1;
+    const out = dst.length >= starts[batch] * cols ? dst : new Float32Array(starts[batch] * cols);
+    for (let b = 0; b < batch; b++) {
+      const m = b * cols;
+      for (let r = starts[b]; r < starts[b + 1]; r++) {
+        const o = r * cols;
+        for (let c = 0; c < cols; c++) out[o + c] = src[o + c] * mask[m + c];
+      }
+    }
+    return out;
   }
 }
 
