@@ -58,6 +58,15 @@ test('a saved training state resumes bit for bit, and deselected blocks do not c
     const got = await b.trainEpoch();
     assert.equal(got.trainLoss, expected.trainLoss);
     assert.equal(got.devScore, expected.devScore);
+
+    // A checkpoint brings back the selection it was trained with, so its scores are reproduced.
+    const ckpt = join(dir, 'ckpt');
+    await b.saveCheckpoint(ckpt);
+    const dev = (await b.evaluate('dev')).score;
+    b.beginEpisode({ selection: [false, true, true], blockWeighting: 'none' });
+    await b.loadCheckpoint(ckpt);
+    assert.deepEqual(b.currentSelection, [true, false, true]);
+    assert.equal((await b.evaluate('dev')).score, dev);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -8,7 +8,7 @@ import { Rng } from '../../util/rng.js';
 import { loadTrainingState, saveTrainingState } from '../shared/training-state.js';
 import type { FrozenRows } from '../shared/input-blocks.js';
 import type { EpisodeSettings, EpochResult, Evaluation, SearchableTask, Split } from '../task.js';
-import { Parser, type ParserDescription } from './parser.js';
+import { Parser, readParserDescription, type ParserDescription } from './parser.js';
 import type { ParserObjective } from './parser-objective.js';
 import type { ParserTrainingOptions } from './parser-options.js';
 import { makeBatch, tokenBatches } from './token-batches.js';
@@ -165,8 +165,11 @@ export class ParserTask<G extends Sentence, P, C> implements SearchableTask {
     this.parser.save(dir, { selection: [...this.settings.selection] });
   }
 
+  /** Loads a checkpoint's parameters and the selection it was trained with (its scores depend on both). */
   async loadCheckpoint(dir: string): Promise<void> {
+    const saved = readParserDescription(dir);
     this.parser.loadParams(dir);
+    this.settings = { ...this.settings, selection: [...saved.selection] };
   }
 
   async predict(split: Split): Promise<unknown> {

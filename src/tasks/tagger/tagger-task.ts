@@ -10,7 +10,7 @@ import { loadTrainingState, saveTrainingState } from '../shared/training-state.j
 import type { Candidate } from '../../embeddings/candidate.js';
 import type { EpisodeSettings, EpochResult, Evaluation, SearchableTask, Split } from '../task.js';
 import type { FrozenRows } from '../shared/input-blocks.js';
-import { Tagger, isSpanTask, layoutOf, makeBatch, toInternal, type TaggerDescription } from './tagger.js';
+import { Tagger, isSpanTask, layoutOf, makeBatch, readTaggerDescription, toInternal, type TaggerDescription } from './tagger.js';
 
 export interface TrainingOptions {
   optimizer: 'sgd' | 'adam';
@@ -207,8 +207,11 @@ export class TaggerTask implements SearchableTask {
     this.tagger.save(dir, { selection: [...this.settings.selection] });
   }
 
+  /** Loads a checkpoint's parameters and the selection it was trained with (its scores depend on both). */
   async loadCheckpoint(dir: string): Promise<void> {
+    const saved = readTaggerDescription(dir);
     this.tagger.loadParams(dir);
+    this.settings = { ...this.settings, selection: [...saved.selection] };
   }
 
   async predict(split: Split): Promise<unknown> {
