@@ -12,6 +12,7 @@ const DEMO_CONFIG: CandidateSpec[] = [{ name: 'pos', kind: 'feature', options: {
 export interface DemoFlags {
   out?: string;
   episodes: string;
+  epochsPerEpisode: string;
   limit: string;
   progress: boolean;
 }
@@ -24,7 +25,7 @@ export async function runDemo(flags: DemoFlags): Promise<string> {
     request: { task: 'chunk', data: 'conll2000', candidates: ['glove', 'char', 'casing', 'pos'], seed: 1, outDir: out },
     strategy: 'ace',
     episodes: Number(flags.episodes),
-    epochsPerEpisode: 1,
+    epochsPerEpisode: Number(flags.epochsPerEpisode),
     reward: 'hamming',
     rewardShaping: 'none',
     discount: 0.5,
@@ -32,7 +33,7 @@ export async function runDemo(flags: DemoFlags): Promise<string> {
     retrain: false,
     retrainEpochs: undefined,
   };
-  process.stderr.write(`ace demo: ACE search over ${command.request.candidates.join(', ')} for chunking on the first ${limit} CoNLL-2000 sentences, ${command.episodes} episodes (backend ${ctx.backend.info.name})\n`);
+  process.stderr.write(`ace demo: ACE search over ${command.request.candidates.join(', ')} for chunking on the first ${limit} CoNLL-2000 sentences, ${command.episodes} episodes × ${command.epochsPerEpisode} epochs (backend ${ctx.backend.info.name})\n`);
   const record = await executeSearch(
     command,
     (req) =>
@@ -63,8 +64,9 @@ export function register(program: Command): void {
     .command('demo')
     .description('run a small ACE search on CoNLL-2000 chunking from the data home and write its report')
     .option('--out <dir>', 'output folder (default runs/demo-<time>)')
-    .option('--episodes <n>', 'search episodes', '6')
-    .option('--limit <n>', 'training sentences', '400')
+    .option('--episodes <n>', 'search episodes', '12')
+    .option('--epochs-per-episode <n>', 'training epochs per episode', '2')
+    .option('--limit <n>', 'training sentences', '600')
     .option('--no-progress', 'no progress bar')
     .action(async (flags: DemoFlags) => {
       await runDemo(flags);
