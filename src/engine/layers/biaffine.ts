@@ -44,6 +44,17 @@ export class Biaffine implements Module {
   private dy = new Float32Array(0);
   private batch = 0;
   private maxLen = 0;
+  // forwardPairs / backwardPairs state: gathered augmented rows, their XW, scores and gradients.
+  private pairInputRows = 0;
+  private pxRows: Int32Array = new Int32Array(0);
+  private pyRows: Int32Array = new Int32Array(0);
+  private pxg = new Float32Array(0);
+  private pyg = new Float32Array(0);
+  private pxw = new Float32Array(0);
+  private ps = new Float32Array(0);
+  private pdxw = new Float32Array(0);
+  private pdyg = new Float32Array(0);
+  private pdxg = new Float32Array(0);
 
   constructor(private readonly backend: Backend, options: BiaffineOptions) {
     this.inFeatures = options.inFeatures;
@@ -76,6 +87,70 @@ export class Biaffine implements Module {
       if (k > 1) permute(this.tmp, this.s.subarray(b * t * t * k), t, k, true);
     }
     return this.s.subarray(0, batch * t * t * k);
+  }
+
+  /**
+   * Scores of selected pairs only: x, y [rows, in]; pair m pairs x row xRows[m] with y row yRows[m]; returns
+   * s [m, out] (s[m, o] = x̃ᵀ·W_o·ỹ, the same numbers as forward's s[b, i, j, o]), a layer-owned view valid until
+   * the next forward or forwardPairs. Costs m·(in+bx)·out·(in+by) multiply-adds in one sgemm (XW of the gathered x
+   * rows) plus an m·out·(in+by) contraction, instead of forward's maxLen² pairs per item. Backward: backwardPairs.
+   */
+  forwardPairs(x: Float32Array, y: Float32Array, rows: number, xRows: Int32Array, yRows: Int32Array): Float32Array {
+    const { n1, n2, outFeatures: k, inFeatures: n } = this;
+    const m = xRows.length;
+    if (yRows.length !== m) throw new RangeError(`forwardPairs: ${m} x rows but ${yRows.length} y rows`);
+    this.pairInputRows = rows;
+    this.pxRows = xRows;
+    this.pyRows = yRows;
+    this.pxg = gatherAugmented(x, n, n1, xRows, rows, this.pxg);
+    this.pyg = gatherAugmented(y, n, n2, yRows, rows, this.pyg);
+    this.pxw = grow(this.pxw, m * k * n2);
+    this.ps = grow(this.ps, m * k);
+    const { pxg, pyg, pxw, ps } = this;
+    if (m > 0) this.backend.sgemm(false, false, m, k * n2, n1, 1, pxg, n1, this.weight.value, k * n2, 0, pxw, k * n2);
+    for (let p = 0; p < m; p++) {
+      const yo = p * n2;
+      for (let o = 0; o < k; o++) {
+        const wo = (p * k + o) * n2;
+        let acc = 0;
+        for (let q = 0; q < n2; q++) acc += pxw[wo + q] * pyg[yo + q];
+        ps[p * k + o] = acc;
+      }
+    }
+    return ps.subarray(0, m * k);
+  }
+
+  /**
+   * ds [m, out] for the pairs of the last forwardPairs → accumulates ∂L/∂W and returns ∂L/∂x, ∂L/∂y [rows, in]
+   * (zero on rows no pair used; layer-owned views).
+   */
+  backwardPairs(ds: Float32Array): BiaffineGrads {
+    const { n1, n2, outFeatures: k, inFeatures: n, pxRows, pyRows, pairInputRows: rows } = this;
+    const m = pxRows.length;
+    if (ds.length < m * k) throw new RangeError(`backwardPairs: ${ds.length} gradients for ${m} pairs × ${k}`);
+    this.pdxw = grow(this.pdxw, m * k * n2);
+    this.pdyg = grow(this.pdyg, m * n2);
+    this.pdxg = grow(this.pdxg, m * n1);
+    const { pxw, pyg, pdxw, pdyg, pdxg } = this;
+    for (let p = 0; p < m; p++) {
+      const yo = p * n2;
+      pdyg.fill(0, yo, yo + n2);
+      for (let o = 0; o < k; o++) {
+        const g = ds[p * k + o];
+        const wo = (p * k + o) * n2;
+        for (let q = 0; q < n2; q++) {
+          pdxw[wo + q] = g * pyg[yo + q];
+          pdyg[yo + q] += g * pxw[wo + q];
+        }
+      }
+    }
+    if (m > 0) {
+      this.backend.sgemm(true, false, n1, k * n2, m, 1, this.pxg, n1, pdxw, k * n2, 1, this.weight.grad, k * n2);
+      this.backend.sgemm(false, true, m, n1, k * n2, 1, pdxw, k * n2, this.weight.value, k * n2, 0, pdxg, n1);
+    }
+    this.dx = scatterStripped(pdxg, n, n1, pxRows, rows, this.dx);
+    this.dy = scatterStripped(pdyg, n, n2, pyRows, rows, this.dy);
+    return { dx: this.dx.subarray(0, rows * n), dy: this.dy.subarray(0, rows * n) };
   }
 
   /** ds [batch, maxLen, maxLen, out] → accumulates ∂L/∂W and returns ∂L/∂x, ∂L/∂y (layer-owned views). */
@@ -130,4 +205,29 @@ function permute(src: Float32Array, dst: Float32Array, t: number, k: number, toS
       }
     }
   }
+}
+
+/** out[m] = [x[rowIdx[m]]; 1] (the 1 when width = n + 1), [m, width]. */
+function gatherAugmented(x: Float32Array, n: number, width: number, rowIdx: Int32Array, rows: number, buf: Float32Array<ArrayBuffer>): Float32Array<ArrayBuffer> {
+  const m = rowIdx.length;
+  const out = grow(buf, m * width);
+  for (let p = 0; p < m; p++) {
+    const r = rowIdx[p];
+    if (!(r >= 0 && r < rows)) throw new RangeError(`pair ${p} uses row ${r} of ${rows}`);
+    out.set(x.subarray(r * n, r * n + n), p * width);
+    if (width > n) out[p * width + n] = 1;
+  }
+  return out;
+}
+
+/** dst [rows, n] = Σ over pairs p with rowIdx[p] = r of src[p, :n] (src [m, width]); zero elsewhere. */
+function scatterStripped(src: Float32Array, n: number, width: number, rowIdx: Int32Array, rows: number, buf: Float32Array<ArrayBuffer>): Float32Array<ArrayBuffer> {
+  const out = grow(buf, rows * n);
+  out.fill(0, 0, rows * n);
+  for (let p = 0; p < rowIdx.length; p++) {
+    const o = rowIdx[p] * n;
+    const s = p * width;
+    for (let j = 0; j < n; j++) out[o + j] += src[s + j];
+  }
+  return out;
 }

@@ -7,8 +7,11 @@ import type { Param } from '../param.js';
  */
 export function clipGradNorm(params: readonly Param[], maxNorm: number): number {
   let sq = 0;
+  // Each range sums into a local: a captured accumulator in the hot loop runs several times slower in V8.
   forEachGradRange(params, (g, a, b) => {
-    for (let i = a; i < b; i++) sq += g[i] * g[i];
+    let local = 0;
+    for (let i = a; i < b; i++) local += g[i] * g[i];
+    sq += local;
   });
   const norm = Math.sqrt(sq);
   if (norm > maxNorm) {

@@ -31,8 +31,13 @@ export interface ParserScores {
   lengths: Int32Array;
   /** s_arc [batch, T (dependent), T (head)]; a layer-owned view valid until the next forward. */
   arc: Float32Array;
-  /** s_rel [batch, T (dependent), T (head), numLabels]; a layer-owned view. */
-  rel: Float32Array;
+  /**
+   * Label scores of the given arcs only: cells[m] = (b·T + dependent)·T + head (the index of the arc in `arc`) →
+   * s_rel [m, numLabels], a layer-owned view valid until the next call or forward. Only the arcs a loss or a decoder
+   * reads are scored (training: the gold arcs), not all T² pairs. The network's backward takes ∂L/∂s_rel for the
+   * arcs of the last call (in training, call it at most once per forward). `cells` is kept by reference.
+   */
+  relAt(cells: Int32Array): Float32Array;
 }
 
 /**
@@ -57,6 +62,12 @@ export class BiaffineNetwork {
   private layout: SeqLayout = { batch: 0, maxLen: 0, lengths: [] };
   private size = 0;
   private x: Float32Array = new Float32Array(0);
+  /** Label-MLP outputs of the last forward (layer-owned views) and the arcs relAt scored since. */
+  private relX: Float32Array = new Float32Array(0);
+  private relY: Float32Array = new Float32Array(0);
+  private relArcs = 0;
+  /** Counts forwards, so that a stale ParserScores.relAt (from an earlier forward) fails instead of mixing batches. */
+  private generation = 0;
   private dx: Float32Array = new Float32Array(0);
   private dh: Float32Array = new Float32Array(0);
 
@@ -131,13 +142,36 @@ export class BiaffineNetwork {
     const rd = dRelDep.forward(this.relDep.forward(x, prows), batch, size, this.dims.relMlp, rng, training);
     const rh = dRelHead.forward(this.relHead.forward(x, prows), batch, size, this.dims.relMlp, rng, training);
     const arc = this.arcAttn.forward(ad, ah, batch, size);
-    const rel = this.relAttn.forward(rd, rh, batch, size);
-    return { batch, size, lengths: Int32Array.from(layout.lengths), arc, rel };
+    this.relX = rd;
+    this.relY = rh;
+    this.relArcs = -1;
+    const generation = ++this.generation;
+    const relAt = (cells: Int32Array): Float32Array => {
+      if (generation !== this.generation) throw new Error('ParserScores.relAt after a later forward of the network');
+      return this.relScores(cells, batch, size);
+    };
+    return { batch, size, lengths: Int32Array.from(layout.lengths), arc, relAt };
+  }
+
+  private relScores(cells: Int32Array, batch: number, size: number): Float32Array {
+    const m = cells.length;
+    const dep = new Int32Array(m);
+    const head = new Int32Array(m);
+    for (let i = 0; i < m; i++) {
+      const c = cells[i];
+      const row = Math.floor(c / size);
+      if (!(c >= 0 && row < batch * size)) throw new RangeError(`arc cell ${c} outside ${batch} × ${size} × ${size} scores`);
+      dep[i] = row;
+      head[i] = row - (row % size) + (c % size);
+    }
+    this.relArcs = m;
+    return this.relAttn.forwardPairs(this.relX, this.relY, batch * size, dep, head);
   }
 
   /**
-   * ∂L/∂s_arc [batch, T, T] and ∂L/∂s_rel [batch, T, T, labels] (zero at padding) → accumulates parameter gradients
-   * and returns per block ∂L/∂block for selected trainable blocks (null otherwise).
+   * ∂L/∂s_arc [batch, T, T] (zero at padding) and ∂L/∂s_rel [m, labels] for the m arcs of the last `relAt` call since
+   * the forward (empty when it was not called: then the label layers get no gradient) → accumulates parameter
+   * gradients and returns per block ∂L/∂block for selected trainable blocks (null otherwise).
    */
   backward(dArc: Float32Array, dRel: Float32Array): (Float32Array | null)[] {
     const { batch, maxLen } = this.layout;
@@ -151,9 +185,15 @@ export class BiaffineNetwork {
     const ga = this.arcAttn.backward(dArc);
     addInto(dx, this.arcDep.backward(dArcDep.backward(ga.dx)));
     addInto(dx, this.arcHead.backward(dArcHead.backward(ga.dy)));
-    const gr = this.relAttn.backward(dRel);
-    addInto(dx, this.relDep.backward(dRelDep.backward(gr.dx)));
-    addInto(dx, this.relHead.backward(dRelHead.backward(gr.dy)));
+    if (this.relArcs >= 0) {
+      const k = this.dims.numLabels;
+      if (dRel.length !== this.relArcs * k) throw new RangeError(`∂s_rel has ${dRel.length} values for ${this.relArcs} scored arcs × ${k} labels`);
+      const gr = this.relAttn.backwardPairs(dRel);
+      addInto(dx, this.relDep.backward(dRelDep.backward(gr.dx)));
+      addInto(dx, this.relHead.backward(dRelHead.backward(gr.dy)));
+    } else if (dRel.length !== 0) {
+      throw new RangeError('∂s_rel given but no label scores were computed since the forward (ParserScores.relAt)');
+    }
     const rootGrad = this.root.grad;
     const m = batch * maxLen * width;
     if (this.dh.length < m) this.dh = new Float32Array(m);

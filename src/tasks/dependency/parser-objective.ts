@@ -10,7 +10,7 @@ export interface ObjectiveLoss {
   loss: number;
   /** ∂loss/∂s_arc [batch, T, T], zero at padding. */
   dArc: Float32Array;
-  /** ∂loss/∂s_rel [batch, T, T, labels], zero away from the arcs that count. */
+  /** ∂loss/∂s_rel [m, labels] for the m arcs of the objective's last `ParserScores.relAt` call (empty if none). */
   dRel: Float32Array;
 }
 

@@ -46,8 +46,6 @@ export class TreeObjective implements ParserObjective<TreeSentence, PredictedTre
   private readonly eisnerWs = new EisnerWorkspace();
   private logits: Float32Array = new Float32Array(0);
   private dArc: Float32Array = new Float32Array(0);
-  private relRows: Float32Array = new Float32Array(0);
-  private dRelRows: Float32Array = new Float32Array(0);
   private dRel: Float32Array = new Float32Array(0);
 
   constructor(private readonly backend: Backend, options: Partial<TreeObjectiveOptions> = {}) {
@@ -80,9 +78,8 @@ export class TreeObjective implements ParserObjective<TreeSentence, PredictedTre
   }
 
   loss(scores: ParserScores, gold: readonly TreeGold[]): ObjectiveLoss {
-    const { batch, size: t, lengths, arc, rel } = scores;
+    const { batch, size: t, lengths, arc } = scores;
     const rows = batch * t;
-    const k = rel.length / (rows * t);
     this.logits = ensure(this.logits, rows * t);
     this.dArc = ensure(this.dArc, rows * t);
     const logits = this.logits.subarray(0, rows * t);
@@ -101,43 +98,44 @@ export class TreeObjective implements ParserObjective<TreeSentence, PredictedTre
       }
     }
     const arcLoss = softmaxCrossEntropy(this.backend, logits, rows, t, targets, dArc);
-    // Label scores of the gold arcs only, one row per word.
-    this.relRows = ensure(this.relRows, words * k);
-    this.dRelRows = ensure(this.dRelRows, words * k);
-    const relRows = this.relRows.subarray(0, words * k);
-    const dRelRows = this.dRelRows.subarray(0, words * k);
+    // Label scores of the gold arcs only, one row per word: ∂L/∂s_rel is [words, labels] for these arcs.
+    const cells = new Int32Array(words);
     const relTargets = new Int32Array(words);
-    const at = new Int32Array(words);
     let w = 0;
     for (let b = 0; b < batch; b++) {
       for (let d = 1; d <= lengths[b]; d++) {
-        const o = ((b * t + d) * t + gold[b].heads[d - 1]) * k;
-        relRows.set(rel.subarray(o, o + k), w * k);
-        relTargets[w] = gold[b].rels[d - 1];
-        at[w++] = o;
+        cells[w] = (b * t + d) * t + gold[b].heads[d - 1];
+        relTargets[w++] = gold[b].rels[d - 1];
       }
     }
-    const relLoss = softmaxCrossEntropy(this.backend, relRows, words, k, relTargets, dRelRows);
-    this.dRel = ensure(this.dRel, rows * t * k);
-    const dRel = this.dRel.subarray(0, rows * t * k);
-    dRel.fill(0);
-    for (let i = 0; i < words; i++) dRel.set(dRelRows.subarray(i * k, (i + 1) * k), at[i]);
+    const relRows = scores.relAt(cells);
+    const k = relRows.length / Math.max(1, words);
+    this.dRel = ensure(this.dRel, words * k);
+    const dRel = this.dRel.subarray(0, words * k);
+    const relLoss = softmaxCrossEntropy(this.backend, relRows, words, k, relTargets, dRel);
     return { loss: arcLoss.loss + relLoss.loss, dArc, dRel };
   }
 
   decode(scores: ParserScores, labels: readonly string[]): PredictedTree[] {
-    const { batch, size: t, lengths, arc, rel } = scores;
+    const { batch, size: t, lengths, arc } = scores;
     const k = labels.length;
     const a = arc.subarray(0, batch * t * t);
     const heads = this.options.decoder === 'eisner' ? eisnerBatch(a, lengths, undefined, { workspace: this.eisnerWs }) : mstBatch(a, lengths);
+    // Label scores for the predicted arcs only.
+    let words = 0;
+    for (let b = 0; b < batch; b++) words += lengths[b];
+    const cells = new Int32Array(words);
+    let w = 0;
+    for (let b = 0; b < batch; b++) for (let d = 1; d <= lengths[b]; d++) cells[w++] = (b * t + d) * t + heads[b * t + d];
+    const rel = scores.relAt(cells);
     const out: PredictedTree[] = [];
+    w = 0;
     for (let b = 0; b < batch; b++) {
       const n = lengths[b];
       const tree: PredictedTree = { heads: new Array<number>(n), rels: new Array<string>(n) };
       for (let d = 1; d <= n; d++) {
-        const h = heads[b * t + d];
-        tree.heads[d - 1] = h;
-        tree.rels[d - 1] = labels[argmax(rel, ((b * t + d) * t + h) * k, k)];
+        tree.heads[d - 1] = heads[b * t + d];
+        tree.rels[d - 1] = labels[argmax(rel, w++ * k, k)];
       }
       out.push(tree);
     }

@@ -58,8 +58,6 @@ export class GraphObjective implements ParserObjective<GraphSentence, PredictedG
   private targets: Float32Array = new Float32Array(0);
   private mask = new Uint8Array(0);
   private dArc: Float32Array = new Float32Array(0);
-  private relRows: Float32Array = new Float32Array(0);
-  private dRelRows: Float32Array = new Float32Array(0);
   private dRel: Float32Array = new Float32Array(0);
 
   constructor(private readonly backend: Backend, options: Partial<GraphObjectiveOptions> = {}) {
@@ -101,9 +99,8 @@ export class GraphObjective implements ParserObjective<GraphSentence, PredictedG
   }
 
   loss(scores: ParserScores, gold: readonly GraphGold[]): ObjectiveLoss {
-    const { batch, size: t, lengths, arc, rel } = scores;
+    const { batch, size: t, lengths, arc } = scores;
     const cells = batch * t * t;
-    const k = rel.length / cells;
     if (this.targets.length < cells) {
       this.targets = new Float32Array(cells);
       this.mask = new Uint8Array(cells);
@@ -126,43 +123,38 @@ export class GraphObjective implements ParserObjective<GraphSentence, PredictedG
     this.dArc = ensure(this.dArc, cells);
     const dArc = this.dArc.subarray(0, cells);
     const edge = sigmoidBinaryCrossEntropy(arc.subarray(0, cells), targets, mask, dArc);
-    this.relRows = ensure(this.relRows, arcs * k);
-    this.dRelRows = ensure(this.dRelRows, arcs * k);
-    const relRows = this.relRows.subarray(0, arcs * k);
-    const dRelRows = this.dRelRows.subarray(0, arcs * k);
-    const relTargets = new Int32Array(arcs);
+    // Label scores of the gold arcs only: ∂L/∂s_rel is [arcs, labels] for these arcs.
+    const lambda = this.options.interpolation;
+    for (let i = 0; i < cells; i++) dArc[i] *= 1 - lambda;
+    if (arcs === 0) return { loss: (1 - lambda) * edge.loss, dArc, dRel: new Float32Array(0) };
     const at = new Int32Array(arcs);
+    const relTargets = new Int32Array(arcs);
     let a = 0;
     for (let b = 0; b < batch; b++) {
       const g = gold[b];
       for (let i = 0; i < g.dep.length; i++) {
-        const o = ((b * t + g.dep[i]) * t + g.head[i]) * k;
-        relRows.set(rel.subarray(o, o + k), a * k);
-        relTargets[a] = g.label[i];
-        at[a++] = o;
+        at[a] = (b * t + g.dep[i]) * t + g.head[i];
+        relTargets[a++] = g.label[i];
       }
     }
-    const label = arcs > 0 ? softmaxCrossEntropy(this.backend, relRows, arcs, k, relTargets, dRelRows) : { loss: 0, count: 0 };
-    const lambda = this.options.interpolation;
-    for (let i = 0; i < cells; i++) dArc[i] *= 1 - lambda;
-    this.dRel = ensure(this.dRel, cells * k);
-    const dRel = this.dRel.subarray(0, cells * k);
-    dRel.fill(0);
-    for (let i = 0; i < arcs; i++) {
-      const o = at[i];
-      for (let j = 0; j < k; j++) dRel[o + j] = lambda * dRelRows[i * k + j];
-    }
+    const relRows = scores.relAt(at);
+    const k = relRows.length / arcs;
+    this.dRel = ensure(this.dRel, arcs * k);
+    const dRel = this.dRel.subarray(0, arcs * k);
+    const label = softmaxCrossEntropy(this.backend, relRows, arcs, k, relTargets, dRel);
+    for (let i = 0; i < arcs * k; i++) dRel[i] *= lambda;
     return { loss: (1 - lambda) * edge.loss + lambda * label.loss, dArc, dRel };
   }
 
   decode(scores: ParserScores, labels: readonly string[]): PredictedGraph[] {
-    const { batch, size: t, lengths, arc, rel } = scores;
+    const { batch, size: t, lengths, arc } = scores;
     const k = labels.length;
     const { threshold, atLeastOneHead } = this.options;
-    const out: PredictedGraph[] = [];
+    // Kept arcs first (cells into the batch's scores), then label scores for those arcs only.
+    const cells: number[] = [];
+    const sentenceEnd: number[] = [];
     for (let b = 0; b < batch; b++) {
       const n = lengths[b];
-      const arcs: GraphArc[] = [];
       for (let d = 1; d <= n; d++) {
         const o = (b * t + d) * t;
         let best = -1;
@@ -171,11 +163,22 @@ export class GraphObjective implements ParserObjective<GraphSentence, PredictedG
           if (h === d) continue;
           if (best < 0 || arc[o + h] > arc[o + best]) best = h;
           if (arc[o + h] > threshold) {
-            arcs.push({ dep: d, head: h, label: labels[argmax(rel, (o + h) * k, k)] });
+            cells.push(o + h);
             kept++;
           }
         }
-        if (kept === 0 && atLeastOneHead && best >= 0) arcs.push({ dep: d, head: best, label: labels[argmax(rel, (o + best) * k, k)] });
+        if (kept === 0 && atLeastOneHead && best >= 0) cells.push(o + best);
+      }
+      sentenceEnd.push(cells.length);
+    }
+    const rel = scores.relAt(Int32Array.from(cells));
+    const out: PredictedGraph[] = [];
+    let i = 0;
+    for (let b = 0; b < batch; b++) {
+      const arcs: GraphArc[] = [];
+      for (; i < sentenceEnd[b]; i++) {
+        const c = cells[i];
+        arcs.push({ dep: Math.floor(c / t) - b * t, head: c % t, label: labels[argmax(rel, i * k, k)] });
       }
       out.push({ arcs });
     }
