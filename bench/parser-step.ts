@@ -27,7 +27,8 @@
  *   stdin lines: "run N" → {"steps","seconds","loss"}; "parse N" → {"batches","seconds"}; "quit" → {"maxrss_kb", ...}.
  *   --breakdown times layer calls and backend kernels and prints ms/step per section on quit.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { Worker } from './lib/worker.js';
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
@@ -207,50 +208,6 @@ async function child(src: string, lengthsKind: string, threads: number, labels: 
 // ---------------------------------------------------------------------------------------------------------------
 // Parent.
 
-/** A child process answering one JSON line per command line. */
-class Worker {
-  private readonly lines: string[] = [];
-  private waiting: ((line: string) => void) | null = null;
-  private stderr = '';
-  private exited = false;
-
-  constructor(readonly name: string, private readonly proc: ChildProcessWithoutNullStreams) {
-    createInterface({ input: proc.stdout }).on('line', (line) => {
-      if (!line.startsWith('{')) return;
-      if (this.waiting) {
-        const w = this.waiting;
-        this.waiting = null;
-        w(line);
-      } else this.lines.push(line);
-    });
-    proc.stderr.on('data', (d: Buffer) => {
-      this.stderr = (this.stderr + d.toString()).slice(-4000);
-    });
-    proc.on('exit', () => {
-      this.exited = true;
-      if (this.waiting) this.waiting('');
-    });
-  }
-
-  async next(): Promise<Record<string, unknown>> {
-    const line = this.lines.shift() ?? (this.exited ? '' : await new Promise<string>((r) => (this.waiting = r)));
-    if (line === '') throw new Error(`${this.name} exited early:\n${this.stderr}`);
-    const o = JSON.parse(line) as Record<string, unknown>;
-    if (o.error) throw new Error(`${this.name}: ${String(o.error)}`);
-    return o;
-  }
-
-  async ask(cmd: string): Promise<Record<string, unknown>> {
-    this.proc.stdin.write(`${cmd}\n`);
-    return this.next();
-  }
-
-  async quit(): Promise<Record<string, unknown>> {
-    const r = await this.ask('quit');
-    this.proc.stdin.end();
-    return r;
-  }
-}
 
 function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
