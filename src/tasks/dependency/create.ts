@@ -1,14 +1,13 @@
 // Builds a ParserTask (dependency trees or semantic graphs) from a task name, a dataset and candidate names.
 import type { Backend } from '../../engine/backend/backend.js';
-import type { Candidate, CandidateSpec } from '../../embeddings/candidate.js';
-import { buildCandidate, resolveCandidateSpecs } from '../../embeddings/registry.js';
-import { EmbeddingCache } from '../../embeddings/cache/store.js';
+import type { CandidateSpec } from '../../embeddings/candidate.js';
 import { datasetSpec, loadGraphs, loadTrees } from '../../datasets/registry.js';
 import type { GraphSentence, Sentence, TreeSentence } from '../../formats/types.js';
 import { UsageError } from '../../util/errors.js';
 import type { Split } from '../task.js';
 import { buildBlockVocabs } from '../shared/input-blocks.js';
-import { frozenSetId, prepareFrozenSources, type FrozenSourceEvents } from '../shared/frozen-sources.js';
+import type { FrozenSourceEvents } from '../shared/frozen-sources.js';
+import { limitSplits, prepareInputs } from '../shared/prepare-inputs.js';
 import { GraphObjective, graphObjectiveOptionsFor, type GraphGold, type GraphMetric, type PredictedGraph } from '../graph/graph-objective.js';
 import type { ParserDescription } from './parser.js';
 import type { ParserObjective } from './parser-objective.js';
@@ -84,25 +83,11 @@ async function build<G extends Sentence, P, C>(
 ): Promise<ParserTask<G, P, C>> {
   const log = req.events?.log ?? (() => {});
   // A split the dataset lacks (sdp-sample has no test) is empty, as for the tagger.
-  const splits: Record<Split, G[]> = { train: await load('train'), dev: await load('dev'), test: await load('test').catch(() => []) };
-  if (req.limit !== undefined) {
-    splits.train = splits.train.slice(0, req.limit);
-    splits.dev = splits.dev.slice(0, Math.max(50, Math.ceil(req.limit / 4)));
-    splits.test = splits.test.slice(0, Math.max(50, Math.ceil(req.limit / 4)));
-  }
+  let splits: Record<Split, G[]> = { train: await load('train'), dev: await load('dev'), test: await load('test').catch(() => []) };
+  splits = limitSplits(splits, req.limit);
   if (splits.train.length === 0) throw new UsageError(`dataset '${req.data}' has no training sentences`);
   log(`data ${req.data} (${req.task}): train ${splits.train.length}, dev ${splits.dev.length}, test ${splits.test.length} sentences`);
-  const specs = resolveCandidateSpecs(req.candidates, req.candidateConfig ?? []);
-  const keep = new Set<string>();
-  for (const set of Object.values(splits)) for (const s of set) for (const w of s.words) keep.add(w);
-  const candidates: Candidate[] = [];
-  for (const spec of specs) candidates.push(await buildCandidate(spec, { cacheDir: req.cacheDir, keep }));
-  const cache = new EmbeddingCache({ dir: req.cacheDir });
-  const sources = {} as Record<Split, Awaited<ReturnType<typeof prepareFrozenSources>>>;
-  for (const split of ['train', 'dev', 'test'] as const) {
-    // The same set ids as the tagger: the words of a split are the same in every view, so caches are shared.
-    sources[split] = await prepareFrozenSources(candidates, splits[split], { cache, setId: frozenSetId(req.data, split, req.limit), events: req.events });
-  }
+  const { specs, candidates, sources } = await prepareInputs({ ...req, splits, events: req.events });
   const description: ParserDescription = {
     kind,
     labels: objective.labelSet(splits.train),

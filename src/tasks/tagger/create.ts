@@ -1,14 +1,13 @@
 // Builds a TaggerTask from a dataset name and candidate names: loads splits, candidates, caches and vocabularies.
 import type { Backend } from '../../engine/backend/backend.js';
-import type { Candidate, CandidateSpec } from '../../embeddings/candidate.js';
-import { buildCandidate, resolveCandidateSpecs } from '../../embeddings/registry.js';
-import { EmbeddingCache } from '../../embeddings/cache/store.js';
+import type { CandidateSpec } from '../../embeddings/candidate.js';
 import { datasetSpec, loadTagging } from '../../datasets/registry.js';
 import type { TaggedSentence } from '../../formats/types.js';
 import { UsageError } from '../../util/errors.js';
 import type { Split } from '../task.js';
 import { buildBlockVocabs } from '../shared/input-blocks.js';
-import { frozenSetId, prepareFrozenSources, type FrozenSourceEvents } from '../shared/frozen-sources.js';
+import type { FrozenSourceEvents } from '../shared/frozen-sources.js';
+import { limitSplits, prepareInputs } from '../shared/prepare-inputs.js';
 import { ARCHITECTURE_DEFAULTS, TAGGING_TASKS, detectScheme, labelSet, type TaggerArchitecture, type TaggingTask } from './tagger.js';
 import { TRAINING_DEFAULTS, TaggerTask, type TaggerTaskEvents, type TrainingOptions } from './tagger-task.js';
 
@@ -41,27 +40,14 @@ export function defaultTaggingTask(data: string): TaggingTask {
 export async function createTaggerTask(req: TaggerRequest): Promise<TaggerTask> {
   if (!TAGGING_TASKS.includes(req.task)) throw new UsageError(`unknown tagging task "${req.task}" (one of ${TAGGING_TASKS.join(', ')})`);
   const log = req.events?.log ?? (() => {});
-  const splits: Record<Split, TaggedSentence[]> = {
+  let splits: Record<Split, TaggedSentence[]> = {
     train: await loadTagging(req.dataHome, req.data, 'train'),
     dev: await loadTagging(req.dataHome, req.data, 'dev'),
     test: await loadTagging(req.dataHome, req.data, 'test').catch(() => []),
   };
-  if (req.limit !== undefined) {
-    splits.train = splits.train.slice(0, req.limit);
-    splits.dev = splits.dev.slice(0, Math.max(50, Math.ceil(req.limit / 4)));
-    splits.test = splits.test.slice(0, Math.max(50, Math.ceil(req.limit / 4)));
-  }
+  splits = limitSplits(splits, req.limit);
   log(`data ${req.data}: train ${splits.train.length}, dev ${splits.dev.length}, test ${splits.test.length} sentences`);
-  const specs = resolveCandidateSpecs(req.candidates, req.candidateConfig ?? []);
-  const keep = new Set<string>();
-  for (const set of Object.values(splits)) for (const s of set) for (const w of s.words) keep.add(w);
-  const candidates: Candidate[] = [];
-  for (const spec of specs) candidates.push(await buildCandidate(spec, { cacheDir: req.cacheDir, keep }));
-  const cache = new EmbeddingCache({ dir: req.cacheDir });
-  const sources = {} as Record<Split, Awaited<ReturnType<typeof prepareFrozenSources>>>;
-  for (const split of ['train', 'dev', 'test'] as const) {
-    sources[split] = await prepareFrozenSources(candidates, splits[split], { cache, setId: frozenSetId(req.data, split, req.limit), events: req.events });
-  }
+  const { specs, candidates, sources } = await prepareInputs({ ...req, splits, events: req.events });
   const scheme = detectScheme(req.task, splits.train);
   const labels = labelSet(req.task, scheme, [...splits.train, ...splits.dev]);
   const description = {
