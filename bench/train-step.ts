@@ -1,7 +1,7 @@
 // Training-step throughput and peak memory of the tagger (BlockLinear → BiLSTM → Linear → CRF + Adam) against PyTorch.
 /*
  * Usage: node --import tsx bench/train-step.ts [--reps 5] [--steps 5] [--warmup 2] [--threads auto|1|2]
- *                                             [--cases full,half,wide[,var]] [--no-pytorch] [--json]
+ *                                             [--cases full,half,masked,wide[,var]] [--no-pytorch] [--json]
  *
  * The step of the ACE goal: 32 sentences × 25 tokens, a 1-layer BiLSTM (256 per direction) over frozen input blocks,
  * a linear layer to 20 tags, the CRF NLL (mean over sentences), Adam (lr 1e-3). Ours is TaggerModel.trainStep (the
@@ -10,6 +10,8 @@
  * Cases:
  *   full  width 2048 = 8 blocks of 256, all selected          (PyTorch: a 2048-wide input)
  *   half  the same 8 blocks, every other one deselected       (PyTorch: the 4 selected blocks concatenated, 1024 wide)
+ *   masked  ours as half                                      (PyTorch as the original ACE code runs a selection: the
+ *                                                              full 2048-wide input, each block times its 0/1 flag)
  *   wide  width 5000 = 10 blocks of 500, all selected         (PyTorch: 5000 wide)
  *   var   as full, sentence lengths 10..40 (mean ≈ 25)         (PyTorch: pack_padded_sequence, masked CRF)
  * Each side of each case runs in its own long-lived child process (so its peak RSS is its own: ours
@@ -56,6 +58,8 @@ interface CaseSpec {
   selection: boolean[];
   /** Sentence lengths (all MAX_LEN except in the variable-length case). */
   lengths: number[];
+  /** The PyTorch peer multiplies every block by its selection flag at full width instead of dropping deselected ones. */
+  peerMasks?: boolean;
 }
 
 function caseSpec(name: string): CaseSpec {
@@ -65,6 +69,8 @@ function caseSpec(name: string): CaseSpec {
       return { name, label: 'width 2048 (8×256), all selected', blockSizes: Array(8).fill(256), selection: Array(8).fill(true), lengths: fixed };
     case 'half':
       return { name, label: 'width 2048 (8×256), 4 deselected', blockSizes: Array(8).fill(256), selection: Array.from({ length: 8 }, (_, i) => i % 2 === 0), lengths: fixed };
+    case 'masked':
+      return { ...caseSpec('half'), name, label: 'as half; PyTorch 2048 wide × 0/1', peerMasks: true };
     case 'wide':
       return { name, label: 'width 5000 (10×500), all selected', blockSizes: Array(10).fill(500), selection: Array(10).fill(true), lengths: fixed };
     case 'var': {
@@ -73,7 +79,7 @@ function caseSpec(name: string): CaseSpec {
       return { name, label: 'width 2048, lengths 10..40', blockSizes: Array(8).fill(256), selection: Array(8).fill(true), lengths };
     }
     default:
-      throw new Error(`unknown case '${name}' (expected full, half, wide, var)`);
+      throw new Error(`unknown case '${name}' (expected full, half, masked, wide, var)`);
   }
 }
 
@@ -190,8 +196,10 @@ function spawnOurs(spec: CaseSpec, threads: number): Worker {
 
 function spawnTorch(spec: CaseSpec): Worker {
   const maxLen = Math.max(...spec.lengths);
-  const args = [join(peersDir, 'train_step_torch.py'), '--width', String(selectedWidth(spec)), '--batch', String(BATCH),
+  const width = spec.peerMasks ? sum(spec.blockSizes) : selectedWidth(spec);
+  const args = [join(peersDir, 'train_step_torch.py'), '--width', String(width), '--batch', String(BATCH),
     '--max-len', String(maxLen), '--hidden', String(HIDDEN), '--tags', String(TAGS)];
+  if (spec.peerMasks) args.push('--block-mask', spec.blockSizes.map((d, i) => `${d}:${spec.selection[i] ? 1 : 0}`).join(','));
   if (spec.lengths.some((n) => n !== maxLen)) args.push('--lengths', spec.lengths.join(','));
   const proc = spawn(PYTHON, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, OPENBLAS_NUM_THREADS: '2' } });
   return new Worker(`pytorch (${spec.name})`, proc);
@@ -342,7 +350,7 @@ async function main(): Promise<void> {
       steps: { type: 'string', default: '5' },
       warmup: { type: 'string', default: '2' },
       threads: { type: 'string', default: 'auto' },
-      cases: { type: 'string', default: 'full,half,wide' },
+      cases: { type: 'string', default: 'full,half,masked,wide' },
       'no-pytorch': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
     },
@@ -378,6 +386,7 @@ async function main(): Promise<void> {
   const by = Object.fromEntries(results.map((r) => [r.case, r]));
   const full = by.full as CaseResult | undefined;
   const half = by.half as CaseResult | undefined;
+  const masked = by.masked as CaseResult | undefined;
 
   if (values.json) {
     const out: Record<string, unknown> = {
@@ -397,6 +406,7 @@ async function main(): Promise<void> {
       if (half.pytorch_tokens_per_s) out.ratio_half_selected = half.tokens_per_s / half.pytorch_tokens_per_s;
       if (full) out.speedup_half_vs_full = half.tokens_per_s / full.tokens_per_s;
     }
+    if (masked?.pytorch_tokens_per_s) out.ratio_half_selected_vs_masked_peer = masked.tokens_per_s / masked.pytorch_tokens_per_s;
     out.cases = by;
     out.backend = info.backend;
     out.pytorch = info.pytorch ?? pytorchNote ?? 'skipped (--no-pytorch)';
@@ -435,6 +445,9 @@ async function main(): Promise<void> {
   }
   if (half && full) console.log(`half vs full (ours): ${(half.tokens_per_s / full.tokens_per_s).toFixed(2)}×`);
   if (half?.pytorch_tokens_per_s) console.log(`half selected, ours vs PyTorch (1024-wide input): ${(half.tokens_per_s / half.pytorch_tokens_per_s).toFixed(2)}×`);
+  if (masked?.pytorch_tokens_per_s) {
+    console.log(`half selected, ours vs PyTorch as the original ACE runs it (2048 wide, deselected blocks × 0): ${(masked.tokens_per_s / masked.pytorch_tokens_per_s).toFixed(2)}×`);
+  }
   const base = (xs: (number | undefined)[]): string => xs.map((x) => (x === undefined ? '-' : x.toFixed(0))).join('/');
   console.log(`peak RSS is the whole process: before the model, ours (node + tsx) was at ${base(results.map((r) => r.baseline_rss_mb))} MB, `
     + `PyTorch (python + import torch) at ${base(results.map((r) => r.pytorch_baseline_rss_mb))} MB`);

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <pthread.h>
 
 #ifdef ACE_USE_ACCELERATE
 #include <Accelerate/Accelerate.h>
@@ -14,7 +15,7 @@
 #endif
 
 /* Bumped whenever an exported function changes shape, so native.ts can refuse a stale build. */
-#define ACE_NATIVE_ABI 1
+#define ACE_NATIVE_ABI 2
 
 /* ---------- argument helpers: each returns false after throwing a TypeError ---------- */
 
@@ -321,20 +322,326 @@ static napi_value LstmCellBackward(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* The Adam element loop; restrict (param, grad and moments are distinct arrays) spares the runtime alias checks. */
-ACE_CLONES static void adam_loop(float* restrict p, const float* restrict g, float* restrict m, float* restrict v, size_t n,
-                                 double b1, double b2, double eps, double wd, double step_size, double sqrt_bc2) {
-  for (size_t i = 0; i < n; i++) {
-    double gi = (double)g[i] + wd * (double)p[i];
-    double mi = b1 * (double)m[i] + (1.0 - b1) * gi;
-    double vi = b2 * (double)v[i] + (1.0 - b2) * gi * gi;
-    m[i] = (float)mi;
-    v[i] = (float)vi;
-    p[i] = (float)((double)p[i] - (step_size * mi) / (sqrt(vi) / sqrt_bc2 + eps));
+/* The thread budget the user set (through BLAS's own setting, so one knob governs all our threads). */
+static int blas_threads(void) {
+#ifdef OPENBLAS_VERSION
+  return openblas_get_num_threads();
+#else
+  return 1;
+#endif
+}
+
+/* ---------- whole LSTM directions: the time loop in C, the two directions of a layer on two threads ---------- */
+
+/*
+ * One direction over a time-major packed batch (see PackPlan in src/engine/layout.ts). Row i of the packed order
+ * lives at row rows[i] of P / y; step t covers packed rows offset[t] … offset[t] + active[t] − 1.
+ */
+typedef struct {
+  const float* p; int32_t p_stride, p_col;
+  const int32_t *rows, *active, *offset; int32_t steps, h;
+  const float* whh;
+  float *gates, *cells, *h_prev, *h_step;
+  float* y; int32_t y_stride, y_col;
+} lstm_fwd_job;
+
+typedef struct {
+  const float* dy; int32_t y_stride, y_col;
+  float* dp; int32_t p_stride, p_col;
+  const int32_t *rows, *active, *offset; int32_t steps, h;
+  const float* whh; float* whh_grad;
+  const float *gates, *cells, *h_prev;
+  float *d_gates, *dh, *dc;
+} lstm_bwd_job;
+
+static void lstm_fwd_run(const lstm_fwd_job* j) {
+  const int32_t h = j->h, g4 = 4 * h;
+  const int32_t n = j->steps > 0 ? j->offset[j->steps] : 0;
+  for (int32_t i = 0; i < n; i++)
+    memcpy(j->gates + (size_t)i * g4, j->p + (size_t)j->rows[i] * j->p_stride + j->p_col, sizeof(float) * (size_t)g4);
+  if (j->steps > 0) memset(j->h_prev, 0, sizeof(float) * (size_t)j->active[0] * h);
+  for (int32_t t = 0; t < j->steps; t++) {
+    const int32_t a = j->active[t], o = j->offset[t];
+    float* g = j->gates + (size_t)o * g4;
+    if (t > 0)
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, a, g4, h, 1.0f, j->h_prev + (size_t)o * h, h, j->whh, h, 1.0f, g, g4);
+    const float* cp = t > 0 ? j->cells + (size_t)j->offset[t - 1] * h : NULL;
+    for (int32_t r = 0; r < a; r++) {
+      float* gi = g + (size_t)r * g4;
+      cell_forward_row(gi, gi + h, gi + 2 * h, gi + 3 * h, cp ? cp + (size_t)r * h : NULL, j->cells + (size_t)(o + r) * h,
+                       j->h_step + (size_t)r * h, h);
+      memcpy(j->y + (size_t)j->rows[o + r] * j->y_stride + j->y_col, j->h_step + (size_t)r * h, sizeof(float) * (size_t)h);
+    }
+    if (t + 1 < j->steps) memcpy(j->h_prev + (size_t)j->offset[t + 1] * h, j->h_step, sizeof(float) * (size_t)j->active[t + 1] * h);
   }
 }
 
-/* adamUpdate(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step); element math in double like the JS reference. */
+static void lstm_bwd_run(const lstm_bwd_job* j) {
+  const int32_t h = j->h, g4 = 4 * h;
+  const int32_t n = j->steps > 0 ? j->offset[j->steps] : 0;
+  const int32_t max_rows = j->steps > 0 ? j->active[0] : 0;
+  memset(j->dh, 0, sizeof(float) * (size_t)max_rows * h);
+  memset(j->dc, 0, sizeof(float) * (size_t)max_rows * h);
+  for (int32_t t = j->steps - 1; t >= 0; t--) {
+    const int32_t a = j->active[t], o = j->offset[t];
+    const float* cp = t > 0 ? j->cells + (size_t)j->offset[t - 1] * h : NULL;
+    float* dg = j->d_gates + (size_t)o * g4;
+    for (int32_t r = 0; r < a; r++) {
+      float* dhr = j->dh + (size_t)r * h;
+      const float* dyr = j->dy + (size_t)j->rows[o + r] * j->y_stride + j->y_col;
+      for (int32_t c = 0; c < h; c++) dhr[c] += dyr[c];
+      const float* gi = j->gates + (size_t)(o + r) * g4;
+      float* di = dg + (size_t)r * g4;
+      cell_backward_row(gi, gi + h, gi + 2 * h, gi + 3 * h, cp ? cp + (size_t)r * h : NULL, j->cells + (size_t)(o + r) * h, dhr,
+                        j->dc + (size_t)r * h, di, di + h, di + 2 * h, di + 3 * h, h);
+    }
+    /* ∂L/∂h_{t−1} of the running rows; rows that stop before t keep their zeros until they start. */
+    if (t > 0) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, a, h, g4, 1.0f, dg, g4, j->whh, h, 0.0f, j->dh, h);
+  }
+  if (j->steps > 1) {
+    const int32_t o1 = j->offset[1];
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, g4, h, n - o1, 1.0f, j->d_gates + (size_t)o1 * g4, g4,
+                j->h_prev + (size_t)o1 * h, h, 1.0f, j->whh_grad, h);
+  }
+  for (int32_t i = 0; i < n; i++)
+    memcpy(j->dp + (size_t)j->rows[i] * j->p_stride + j->p_col, j->d_gates + (size_t)i * g4, sizeof(float) * (size_t)g4);
+}
+
+static void* lstm_fwd_thread(void* arg) {
+  lstm_fwd_run((const lstm_fwd_job*)arg);
+  return NULL;
+}
+
+static void* lstm_bwd_thread(void* arg) {
+  lstm_bwd_run((const lstm_bwd_job*)arg);
+  return NULL;
+}
+
+/*
+ * Runs jobs 0 and 1 side by side when BLAS may use two or more threads: each direction's products are small
+ * (a few dozen rows), where one core per direction beats two cores per product. BLAS is held at one thread
+ * meanwhile so the two callers do not fight over its pool; the results are the same either way.
+ */
+static bool run_pair(void* (*fn)(void*), void* j0, void* j1, size_t count) {
+#ifdef OPENBLAS_VERSION
+  int threads = blas_threads();
+  if (count == 2 && threads >= 2) {
+    pthread_t th;
+    openblas_set_num_threads(1);
+    if (pthread_create(&th, NULL, fn, j1) == 0) {
+      fn(j0);
+      pthread_join(th, NULL);
+      openblas_set_num_threads(threads);
+      return true;
+    }
+    openblas_set_num_threads(threads);
+  }
+#endif
+  fn(j0);
+  if (count == 2) fn(j1);
+  return true;
+}
+
+/* ----- reading a job object: each getter throws a TypeError naming the field ----- */
+
+static bool prop(napi_env env, napi_value obj, const char* fn, const char* key, napi_value* out) {
+  char msg[96];
+  if (napi_get_named_property(env, obj, key, out) != napi_ok) {
+    snprintf(msg, sizeof msg, "cannot read field %s", key);
+    return fail(env, fn, msg);
+  }
+  return true;
+}
+
+static bool field_f32(napi_env env, napi_value obj, const char* fn, const char* key, float** data, size_t* len) {
+  napi_value v;
+  return prop(env, obj, fn, key, &v) && get_f32(env, v, fn, key, data, len);
+}
+
+static bool field_dim(napi_env env, napi_value obj, const char* fn, const char* key, int32_t* out) {
+  napi_value v;
+  return prop(env, obj, fn, key, &v) && get_dim(env, v, fn, key, out);
+}
+
+static bool field_i32(napi_env env, napi_value obj, const char* fn, const char* key, int32_t** data, size_t* len) {
+  napi_value v;
+  napi_typedarray_type type;
+  void* ptr = NULL;
+  char msg[96];
+  if (!prop(env, obj, fn, key, &v)) return false;
+  if (napi_get_typedarray_info(env, v, &type, len, &ptr, NULL, NULL) != napi_ok || type != napi_int32_array) {
+    snprintf(msg, sizeof msg, "%s must be an Int32Array", key);
+    return fail(env, fn, msg);
+  }
+  *data = (int32_t*)ptr;
+  return true;
+}
+
+/*
+ * The plan fields shared by both passes, checked so that no index can leave its array: active non-increasing and
+ * ≥ 1, offset the running sum of active, and every row index addressing a whole segment of P and y.
+ */
+static bool read_plan(napi_env env, napi_value obj, const char* fn, const int32_t** rows, const int32_t** active,
+                      const int32_t** offset, int32_t* steps, int32_t* h, int32_t* total) {
+  int32_t *r, *a, *o;
+  size_t lr, la, lo;
+  if (!field_i32(env, obj, fn, "rows", &r, &lr) || !field_i32(env, obj, fn, "active", &a, &la) ||
+      !field_i32(env, obj, fn, "offset", &o, &lo) || !field_dim(env, obj, fn, "steps", steps) ||
+      !field_dim(env, obj, fn, "hidden", h))
+    return false;
+  if (la < (size_t)*steps || lo < (size_t)*steps + 1) return fail(env, fn, "active/offset shorter than steps");
+  if (*steps > 0 && o[0] != 0) return fail(env, fn, "offset[0] must be 0");
+  for (int32_t t = 0; t < *steps; t++) {
+    if (a[t] < 1 || (t > 0 && a[t] > a[t - 1])) return fail(env, fn, "active must be positive and non-increasing");
+    if ((int64_t)o[t + 1] != (int64_t)o[t] + a[t]) return fail(env, fn, "offset must be the running sum of active");
+  }
+  *total = *steps > 0 ? o[*steps] : 0;
+  if (lr < (size_t)*total) return fail(env, fn, "rows shorter than the packed total");
+  for (int32_t i = 0; i < *total; i++)
+    if (r[i] < 0) return fail(env, fn, "rows holds a negative index");
+  *rows = r;
+  *active = a;
+  *offset = o;
+  return true;
+}
+
+/* Every rows[i]·stride + col + width must fit len. */
+static bool check_rows(napi_env env, const char* fn, const char* name, const int32_t* rows, int32_t total, int32_t stride,
+                       int32_t col, int32_t width, size_t len) {
+  char msg[128];
+  int32_t mx = -1;
+  for (int32_t i = 0; i < total; i++)
+    if (rows[i] > mx) mx = rows[i];
+  if (mx < 0) return true;
+  if (stride < col + width) {
+    snprintf(msg, sizeof msg, "%s: columns %d..%d exceed the row stride %d", name, col, col + width - 1, stride);
+    return fail(env, fn, msg);
+  }
+  return check_len(env, fn, name, len, (uint64_t)mx * (uint64_t)stride + (uint64_t)col + (uint64_t)width);
+}
+
+static bool read_fwd_job(napi_env env, napi_value obj, lstm_fwd_job* j) {
+  static const char* fn = "lstmSequenceForward";
+  float *p, *whh, *gates, *cells, *h_prev, *h_step, *y;
+  size_t lp, lw, lg, lc, lhp, lhs, ly;
+  int32_t total;
+  if (!read_plan(env, obj, fn, &j->rows, &j->active, &j->offset, &j->steps, &j->h, &total)) return false;
+  if (!field_f32(env, obj, fn, "p", &p, &lp) || !field_dim(env, obj, fn, "pStride", &j->p_stride) ||
+      !field_dim(env, obj, fn, "pCol", &j->p_col) || !field_f32(env, obj, fn, "whh", &whh, &lw) ||
+      !field_f32(env, obj, fn, "gates", &gates, &lg) || !field_f32(env, obj, fn, "cells", &cells, &lc) ||
+      !field_f32(env, obj, fn, "hPrev", &h_prev, &lhp) || !field_f32(env, obj, fn, "hStep", &h_step, &lhs) ||
+      !field_f32(env, obj, fn, "y", &y, &ly) || !field_dim(env, obj, fn, "yStride", &j->y_stride) ||
+      !field_dim(env, obj, fn, "yCol", &j->y_col))
+    return false;
+  const uint64_t h = (uint64_t)j->h, n = (uint64_t)total, a0 = j->steps > 0 ? (uint64_t)j->active[0] : 0;
+  if (!check_len(env, fn, "whh", lw, 4 * h * h) || !check_len(env, fn, "gates", lg, n * 4 * h) ||
+      !check_len(env, fn, "cells", lc, n * h) || !check_len(env, fn, "hPrev", lhp, n * h) ||
+      !check_len(env, fn, "hStep", lhs, a0 * h) ||
+      !check_rows(env, fn, "p", j->rows, total, j->p_stride, j->p_col, 4 * j->h, lp) ||
+      !check_rows(env, fn, "y", j->rows, total, j->y_stride, j->y_col, j->h, ly))
+    return false;
+  j->p = p;
+  j->whh = whh;
+  j->gates = gates;
+  j->cells = cells;
+  j->h_prev = h_prev;
+  j->h_step = h_step;
+  j->y = y;
+  return true;
+}
+
+static bool read_bwd_job(napi_env env, napi_value obj, lstm_bwd_job* j) {
+  static const char* fn = "lstmSequenceBackward";
+  float *dy, *dp, *whh, *whh_grad, *gates, *cells, *h_prev, *d_gates, *dh, *dc;
+  size_t ldy, ldp, lw, lwg, lg, lc, lhp, ldg, ldh, ldc;
+  int32_t total;
+  if (!read_plan(env, obj, fn, &j->rows, &j->active, &j->offset, &j->steps, &j->h, &total)) return false;
+  if (!field_f32(env, obj, fn, "dy", &dy, &ldy) || !field_dim(env, obj, fn, "yStride", &j->y_stride) ||
+      !field_dim(env, obj, fn, "yCol", &j->y_col) || !field_f32(env, obj, fn, "dp", &dp, &ldp) ||
+      !field_dim(env, obj, fn, "pStride", &j->p_stride) || !field_dim(env, obj, fn, "pCol", &j->p_col) ||
+      !field_f32(env, obj, fn, "whh", &whh, &lw) || !field_f32(env, obj, fn, "whhGrad", &whh_grad, &lwg) ||
+      !field_f32(env, obj, fn, "gates", &gates, &lg) || !field_f32(env, obj, fn, "cells", &cells, &lc) ||
+      !field_f32(env, obj, fn, "hPrev", &h_prev, &lhp) || !field_f32(env, obj, fn, "dGates", &d_gates, &ldg) ||
+      !field_f32(env, obj, fn, "dh", &dh, &ldh) || !field_f32(env, obj, fn, "dc", &dc, &ldc))
+    return false;
+  const uint64_t h = (uint64_t)j->h, n = (uint64_t)total, a0 = j->steps > 0 ? (uint64_t)j->active[0] : 0;
+  if (!check_len(env, fn, "whh", lw, 4 * h * h) || !check_len(env, fn, "whhGrad", lwg, 4 * h * h) ||
+      !check_len(env, fn, "gates", lg, n * 4 * h) || !check_len(env, fn, "cells", lc, n * h) ||
+      !check_len(env, fn, "hPrev", lhp, n * h) || !check_len(env, fn, "dGates", ldg, n * 4 * h) ||
+      !check_len(env, fn, "dh", ldh, a0 * h) || !check_len(env, fn, "dc", ldc, a0 * h) ||
+      !check_rows(env, fn, "dy", j->rows, total, j->y_stride, j->y_col, j->h, ldy) ||
+      !check_rows(env, fn, "dp", j->rows, total, j->p_stride, j->p_col, 4 * j->h, ldp))
+    return false;
+  j->dy = dy;
+  j->dp = dp;
+  j->whh = whh;
+  j->whh_grad = whh_grad;
+  j->gates = gates;
+  j->cells = cells;
+  j->h_prev = h_prev;
+  j->d_gates = d_gates;
+  j->dh = dh;
+  j->dc = dc;
+  return true;
+}
+
+/* Reads one or two job objects from an array argument. */
+static bool read_jobs(napi_env env, napi_callback_info info, const char* fn, napi_value* items, uint32_t* count) {
+  napi_value argv[1];
+  bool is_array;
+  if (!get_args(env, info, fn, 1, argv)) return false;
+  if (napi_is_array(env, argv[0], &is_array) != napi_ok || !is_array) return fail(env, fn, "expects an array of directions");
+  if (napi_get_array_length(env, argv[0], count) != napi_ok || *count < 1 || *count > 2)
+    return fail(env, fn, "expects one or two directions");
+  for (uint32_t i = 0; i < *count; i++)
+    if (napi_get_element(env, argv[0], i, &items[i]) != napi_ok) return fail(env, fn, "cannot read a direction");
+  return true;
+}
+
+/* lstmSequenceForward([direction, direction?]) */
+static napi_value LstmSequenceForward(napi_env env, napi_callback_info info) {
+  napi_value items[2];
+  uint32_t count;
+  lstm_fwd_job jobs[2];
+  if (!read_jobs(env, info, "lstmSequenceForward", items, &count)) return NULL;
+  for (uint32_t i = 0; i < count; i++)
+    if (!read_fwd_job(env, items[i], &jobs[i])) return NULL;
+  run_pair(lstm_fwd_thread, &jobs[0], count == 2 ? &jobs[1] : NULL, count);
+  return NULL;
+}
+
+/* lstmSequenceBackward([direction, direction?]) */
+static napi_value LstmSequenceBackward(napi_env env, napi_callback_info info) {
+  napi_value items[2];
+  uint32_t count;
+  lstm_bwd_job jobs[2];
+  if (!read_jobs(env, info, "lstmSequenceBackward", items, &count)) return NULL;
+  for (uint32_t i = 0; i < count; i++)
+    if (!read_bwd_job(env, items[i], &jobs[i])) return NULL;
+  run_pair(lstm_bwd_thread, &jobs[0], count == 2 ? &jobs[1] : NULL, count);
+  return NULL;
+}
+
+/*
+ * The Adam element loop in float, as PyTorch's; 8 lanes per AVX2 instruction where double managed 4 (the loop is
+ * bound by sqrt and division). Agrees with the double-precision JS reference to a few ulps. restrict (param, grad
+ * and moments are distinct arrays) spares the runtime alias checks.
+ */
+ACE_CLONES static void adam_loop(float* restrict p, const float* restrict g, float* restrict m, float* restrict v, size_t n,
+                                 double b1d, double b2d, double epsd, double wdd, double step_sized, double sqrt_bc2) {
+  const float b1 = (float)b1d, b2 = (float)b2d, c1 = (float)(1.0 - b1d), c2 = (float)(1.0 - b2d), eps = (float)epsd;
+  const float wd = (float)wdd, step_size = (float)step_sized, inv_sqrt_bc2 = (float)(1.0 / sqrt_bc2);
+  for (size_t i = 0; i < n; i++) {
+    float gi = g[i] + wd * p[i];
+    float mi = b1 * m[i] + c1 * gi;
+    float vi = b2 * v[i] + c2 * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    p[i] -= (step_size * mi) / (sqrtf(vi) * inv_sqrt_bc2 + eps);
+  }
+}
+
+/* adamUpdate(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step) */
 static napi_value AdamUpdate(napi_env env, napi_callback_info info) {
   static const char* fn = "adamUpdate";
   napi_value argv[10];
@@ -449,6 +756,8 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"sgemm", NULL, Sgemm, NULL, NULL, NULL, napi_enumerable, NULL},
       {"lstmCellForward", NULL, LstmCellForward, NULL, NULL, NULL, napi_enumerable, NULL},
       {"lstmCellBackward", NULL, LstmCellBackward, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"lstmSequenceForward", NULL, LstmSequenceForward, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"lstmSequenceBackward", NULL, LstmSequenceBackward, NULL, NULL, NULL, napi_enumerable, NULL},
       {"adamUpdate", NULL, AdamUpdate, NULL, NULL, NULL, napi_enumerable, NULL},
       {"rowLogSumExp", NULL, RowLogSumExp, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setThreads", NULL, SetThreads, NULL, NULL, NULL, napi_enumerable, NULL},

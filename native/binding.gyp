@@ -17,7 +17,7 @@
           "libraries": ["-framework Accelerate"],
           "xcode_settings": { "OTHER_CFLAGS": ["-O3", "-fno-math-errno", "-std=c11"] }
         }, {
-          "libraries": ["<(blas_libs)", "-lm"]
+          "libraries": ["<(blas_libs)", "-lm", "-pthread"]
         }]
       ]
     }

@@ -1,11 +1,13 @@
 # PyTorch peer of ace-ts's tagger training step: BiLSTM + linear + CRF NLL + Adam, driven over stdin by bench/train-step.ts.
 """Usage: OPENBLAS_NUM_THREADS=2 /usr/bin/python3 train_step_torch.py --width 2048 [--batch 32] [--max-len 25]
-                 [--hidden 256] [--tags 20] [--lengths 25,17,...] [--seed 1]
+                 [--hidden 256] [--tags 20] [--lengths 25,17,...] [--block-mask 256:1,256:0,...] [--seed 1]
 
 Builds nn.LSTM(width, hidden, bidirectional, batch_first) -> nn.Linear(2*hidden, tags) -> a CRF whose negative
 log-likelihood is written with torch ops (forward algorithm with logsumexp over time, gold path score), trained by
 torch.optim.Adam(lr=1e-3) on one fixed random batch (frozen input features, no input gradient). With --lengths
 (one per sentence, some shorter than --max-len) the LSTM runs over pack_padded_sequence and the CRF masks padding.
+With --block-mask (size:flag per input block) every step multiplies each block by its flag at full width, which is
+how the original ACE code applies a selection.
 
 Prints one JSON line {"ready": ...} with versions and threads, then answers each stdin line:
   "run N"  -> runs N training steps, prints {"steps": N, "seconds": s, "loss": mean NLL of the last step}
@@ -98,6 +100,7 @@ def main():
     ap.add_argument("--hidden", type=int, default=256)
     ap.add_argument("--tags", type=int, default=20)
     ap.add_argument("--lengths", default="")
+    ap.add_argument("--block-mask", default="")
     ap.add_argument("--seed", type=int, default=1)
     a = ap.parse_args()
     torch.set_num_threads(1)
@@ -112,11 +115,17 @@ def main():
     len_t = torch.tensor(lengths)
     mask = torch.arange(a.max_len).unsqueeze(0) < len_t.unsqueeze(1)
     x = x * mask.unsqueeze(2)
+    block_mask = None
+    if a.block_mask:
+        parts = [tuple(int(v) for v in item.split(":")) for item in a.block_mask.split(",")]
+        assert sum(size for size, _ in parts) == a.width, "--block-mask sizes must add up to --width"
+        block_mask = torch.cat([torch.full((size,), float(flag)) for size, flag in parts])
     gold = torch.randint(0, a.tags, (a.batch, a.max_len)) * mask
 
     def step():
         opt.zero_grad(set_to_none=False)
-        loss = model.loss(x, gold, mask, len_t, packed)
+        inp = x * block_mask if block_mask is not None else x
+        loss = model.loss(inp, gold, mask, len_t, packed)
         loss.backward()
         opt.step()
         return float(loss)

@@ -43,6 +43,11 @@ export class TouchedRows {
 export interface ParamOptions {
   /** Track touched rows so that the gradient is row-sparse (2-D parameters only). */
   sparseRows?: boolean;
+  /**
+   * Value and gradient as views into buffers the owner allocated (each exactly `size` long), so that parameters
+   * stored side by side can be reached by one matrix product. Default: the param allocates its own.
+   */
+  storage?: { value: Float32Array; grad: Float32Array };
 }
 
 /** A trainable tensor: row-major float32 `value`, same-shaped `grad` that backward passes accumulate into. */
@@ -55,8 +60,15 @@ export class Param {
 
   constructor(readonly name: string, readonly shape: readonly number[], options: ParamOptions = {}) {
     this.size = shape.reduce((a, b) => a * b, 1);
-    this.value = new Float32Array(this.size);
-    this.grad = new Float32Array(this.size);
+    if (options.storage) {
+      const { value, grad } = options.storage;
+      if (value.length !== this.size || grad.length !== this.size) throw new Error(`Param ${name}: storage views must hold ${this.size} values`);
+      this.value = value;
+      this.grad = grad;
+    } else {
+      this.value = new Float32Array(this.size);
+      this.grad = new Float32Array(this.size);
+    }
     if (options.sparseRows) {
       if (shape.length !== 2) throw new Error(`Param ${name}: sparse rows need a 2-D shape, got [${shape.join(', ')}]`);
       this.touched = new TouchedRows(shape[0]);

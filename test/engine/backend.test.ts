@@ -10,6 +10,7 @@ import { UsageError } from '../../src/util/errors.js';
 import type { Backend } from '../../src/engine/backend/backend.js';
 import { JsBackend } from '../../src/engine/backend/js.js';
 import { getBackend } from '../../src/engine/backend/select.js';
+import { packPlan } from '../../src/engine/layout.js';
 import { backendChoiceFromEnv, collectInfo, formatInfo } from '../../src/cli/info.js';
 import { repoRoot } from '../helpers/data-home.js';
 
@@ -363,6 +364,77 @@ describe('native and js agree', { skip: nativeSkip }, () => {
       return { gates, cNew, hNew, dc, dG, p, lse };
     });
     for (const key of Object.keys(out[0]) as Array<keyof (typeof out)[0]>) assertClose(out[1][key], out[0][key], rel, 1e-7, key);
+  });
+});
+
+describe('whole LSTM directions (lstmSequenceForward/Backward)', { skip: nativeSkip }, () => {
+  const js = new JsBackend();
+  const nat = nativeSkip ? (null as unknown as Backend) : getBackend('native');
+
+  /** Both directions of a BiLSTM layer over a variable-length padded batch, run through one backend call each way. */
+  function run(be: Backend, threads: number) {
+    const rng = new Rng(31);
+    const layout = { batch: 3, maxLen: 5, lengths: [5, 2, 4] };
+    const plan = packPlan(layout, 'padded');
+    const h = 7, g4 = 4 * h, rows = layout.batch * layout.maxLen;
+    const p = randArray(rng, rows * 2 * g4, 2);
+    const dy = randArray(rng, rows * 2 * h);
+    const whh = [randArray(rng, g4 * h, 0.5), randArray(rng, g4 * h, 0.5)];
+    const whhGrad = [new Float32Array(g4 * h), new Float32Array(g4 * h)];
+    const y = new Float32Array(rows * 2 * h).fill(777);
+    const dp = new Float32Array(rows * 2 * g4).fill(777);
+    const n = plan.total;
+    const bufs = [0, 1].map(() => ({
+      gates: new Float32Array(n * g4), cells: new Float32Array(n * h), hPrev: new Float32Array(n * h), hStep: new Float32Array(3 * h),
+      dGates: new Float32Array(n * g4), dh: new Float32Array(3 * h), dc: new Float32Array(3 * h),
+    }));
+    const sched = (d: number) => ({
+      rows: d === 0 ? plan.rowForward : plan.rowBackward, active: plan.active, offset: plan.offset, steps: plan.steps, hidden: h, whh: whh[d],
+    });
+    be.setThreads(threads);
+    be.lstmSequenceForward([0, 1].map((d) => ({
+      ...sched(d), ...bufs[d], p, pStride: 2 * g4, pCol: d * g4, y, yStride: 2 * h, yCol: d * h,
+    })));
+    be.lstmSequenceBackward([0, 1].map((d) => ({
+      ...sched(d), ...bufs[d], dy, yStride: 2 * h, yCol: d * h, dp, pStride: 2 * g4, pCol: d * g4, whhGrad: whhGrad[d],
+    })));
+    be.setThreads(2);
+    return { y, dp, whhGrad0: whhGrad[0], whhGrad1: whhGrad[1], layout, h, g4 };
+  }
+
+  it('native on two threads and on one equals the JS reference; padding rows stay untouched', () => {
+    const ref = run(js, 1);
+    for (const threads of [2, 1]) {
+      const got = run(nat, threads);
+      for (const key of ['y', 'dp', 'whhGrad0', 'whhGrad1'] as const) assertClose(got[key], ref[key], 1e-5, 1e-6, `${key} (${threads} threads)`);
+    }
+    // Row (b, t) with t ≥ length is padding: neither y nor dp may be written there.
+    const { layout, h, g4 } = ref;
+    for (let b = 0; b < layout.batch; b++) {
+      for (let t = layout.lengths[b]; t < layout.maxLen; t++) {
+        const r = b * layout.maxLen + t;
+        assert.ok(ref.y.subarray(r * 2 * h, (r + 1) * 2 * h).every((v) => v === 777));
+        assert.ok(ref.dp.subarray(r * 2 * g4, (r + 1) * 2 * g4).every((v) => v === 777));
+      }
+    }
+  });
+
+  it('refuses schedules and buffers that would index outside their arrays', () => {
+    for (const be of [js, nat]) {
+      const h = 2, g4 = 8;
+      const ok = {
+        rows: Int32Array.from([0, 1]), active: Int32Array.from([1, 1]), offset: Int32Array.from([0, 1, 2]), steps: 2, hidden: h,
+        whh: new Float32Array(g4 * h), p: new Float32Array(2 * g4), pStride: g4, pCol: 0, gates: new Float32Array(2 * g4),
+        cells: new Float32Array(2 * h), hPrev: new Float32Array(2 * h), hStep: new Float32Array(h), y: new Float32Array(2 * h), yStride: h, yCol: 0,
+      };
+      be.lstmSequenceForward([ok]);
+      assert.throws(() => be.lstmSequenceForward([{ ...ok, active: Int32Array.from([1, 2]), offset: Int32Array.from([0, 1, 3]) }]), TypeError);
+      assert.throws(() => be.lstmSequenceForward([{ ...ok, offset: Int32Array.from([0, 1, 3]) }]), TypeError);
+      if (be === nat) {
+        assert.throws(() => be.lstmSequenceForward([{ ...ok, rows: Int32Array.from([0, 2]) }]), /p has|y has/);
+        assert.throws(() => be.lstmSequenceForward([{ ...ok, gates: new Float32Array(g4) }]), /gates/);
+      }
+    }
   });
 });
 

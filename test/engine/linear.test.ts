@@ -35,27 +35,30 @@ test('Linear gradients (with and without bias)', () => {
   }
 });
 
-test('BlockLinear equals a Linear over the concatenation of the selected blocks', () => {
+test('BlockLinear equals a Linear over the concatenation of the selected blocks, with or without adjacent runs', () => {
   const rng = new Rng(4);
   const sizes = [3, 2, 4];
   const bl = new BlockLinear(backend, rng, { name: 'b', blockSizes: sizes, outFeatures: 5 });
   bl.bias!.value.set(randomArray(rng, 5));
   const rows = 3;
   const blocks = sizes.map((d) => randomArray(rng, rows * d));
-  const sel = [true, false, true];
-  const y = Float32Array.from(bl.forward(blocks, rows, sel));
-  for (let r = 0; r < rows; r++) {
-    for (let o = 0; o < 5; o++) {
-      let s = bl.bias!.value[o];
-      sizes.forEach((d, b) => {
-        if (!sel[b]) return;
-        for (let i = 0; i < d; i++) s += blocks[b][r * d + i] * bl.weights[b].value[o * d + i];
-      });
-      assert.ok(Math.abs(y[r * 5 + o] - s) < 1e-5);
+  // [T, F, T] multiplies block by block; the others gather adjacent selected blocks into one product.
+  for (const sel of [[true, false, true], [true, true, true], [false, true, true], [true, true, false]]) {
+    const y = Float32Array.from(bl.forward(blocks, rows, sel));
+    for (let r = 0; r < rows; r++) {
+      for (let o = 0; o < 5; o++) {
+        let s = bl.bias!.value[o];
+        sizes.forEach((d, b) => {
+          if (!sel[b]) return;
+          // Block weights are stored transposed: [d_b, out].
+          for (let i = 0; i < d; i++) s += blocks[b][r * d + i] * bl.weights[b].value[i * 5 + o];
+        });
+        assert.ok(Math.abs(y[r * 5 + o] - s) < 1e-5, `selection ${sel.join(',')}`);
+      }
     }
+    // A deselected block may be absent altogether.
+    assert.deepEqual(bl.forward(blocks.map((x, i) => (sel[i] ? x : null)), rows, sel), y);
   }
-  // A deselected block may be absent altogether.
-  assert.deepEqual(bl.forward([blocks[0], null, blocks[2]], rows, sel), y);
 });
 
 test('BlockLinear gradients with a block deselected; deselected weights get exactly zero gradient', () => {

@@ -10,6 +10,45 @@ export interface BackendInfo {
   fallbackReason?: string;
 }
 
+/**
+ * The schedule of one LSTM direction over a time-major packed batch (PackPlan): packed row i is row rows[i] of the
+ * input/output matrices; step t covers packed rows offset[t] … offset[t] + active[t] − 1 (active non-increasing).
+ */
+export interface LstmSchedule {
+  rows: Int32Array;
+  active: Int32Array;
+  /** [steps + 1], offset[0] = 0. */
+  offset: Int32Array;
+  steps: number;
+  hidden: number;
+  /** W_hh [4h, h], gate order (i, f, g, o). */
+  whh: Float32Array;
+}
+
+/**
+ * One direction's forward: gates (packed [total, 4h]) start as P's rows (stride pStride, columns pCol …) and leave
+ * as activations; cells [total, h] keep c_t, hPrev [total, h] keeps h_{t−1} per packed row (zeros at t = 0), hStep
+ * [active[0], h] is scratch. h_t goes to y's rows (stride yStride, columns yCol …); other rows of y are untouched.
+ */
+export interface LstmForwardPass extends LstmSchedule {
+  p: Float32Array; pStride: number; pCol: number;
+  gates: Float32Array; cells: Float32Array; hPrev: Float32Array; hStep: Float32Array;
+  y: Float32Array; yStride: number; yCol: number;
+}
+
+/**
+ * One direction's backward over the buffers its forward filled: reads ∂L/∂y (dy, same rows/columns as y),
+ * accumulates ∂L/∂W_hh into whhGrad, writes ∂L/∂P into dp at P's rows/columns (other rows untouched); dGates
+ * [total, 4h], dh and dc [active[0], h] are scratch.
+ */
+export interface LstmBackwardPass extends LstmSchedule {
+  dy: Float32Array; yStride: number; yCol: number;
+  dp: Float32Array; pStride: number; pCol: number;
+  whhGrad: Float32Array;
+  gates: Float32Array; cells: Float32Array; hPrev: Float32Array;
+  dGates: Float32Array; dh: Float32Array; dc: Float32Array;
+}
+
 export interface Backend {
   readonly info: BackendInfo;
   setThreads(n: number): void;
@@ -39,6 +78,13 @@ export interface Backend {
     gates: Float32Array, cPrev: Float32Array | null, cNew: Float32Array, dh: Float32Array, dc: Float32Array,
     dGates: Float32Array, rows: number, h: number,
   ): void;
+
+  /**
+   * Whole LSTM directions (one or two, independent of each other): the time loop of sgemm + cell per step.
+   * The native backend runs two directions on two threads when it may use two.
+   */
+  lstmSequenceForward(passes: readonly LstmForwardPass[]): void;
+  lstmSequenceBackward(passes: readonly LstmBackwardPass[]): void;
 
   /** One Adam/AdamW step in place. `step` is 1-based. weightDecay is L2 added to the gradient (PyTorch Adam). */
   adamUpdate(

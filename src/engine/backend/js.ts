@@ -1,7 +1,8 @@
 // Pure-TypeScript backend: the reference every other backend is tested against, and the fallback when the addon is absent.
-import type { Backend, BackendInfo } from './backend.js';
+import type { Backend, BackendInfo, LstmBackwardPass, LstmForwardPass } from './backend.js';
 import { checkLen, checkDim, checkSgemm, checkStep, checkThreads } from './check-args.js';
 import { SgemmWorkspace, sgemmBlocked } from './js-sgemm.js';
+import { lstmBackwardReference, lstmForwardReference } from './lstm-sequence.js';
 
 function sigmoid(x: number): number {
   return 1 / (1 + Math.exp(-x));
@@ -91,6 +92,14 @@ export class JsBackend implements Backend {
         dc[s0 + j] = dcv * f;
       }
     }
+  }
+
+  lstmSequenceForward(passes: readonly LstmForwardPass[]): void {
+    for (const pass of passes) lstmForwardReference(this, pass);
+  }
+
+  lstmSequenceBackward(passes: readonly LstmBackwardPass[]): void {
+    for (const pass of passes) lstmBackwardReference(this, pass);
   }
 
   adamUpdate(

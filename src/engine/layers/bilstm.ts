@@ -78,7 +78,7 @@ export class BiLstm implements Module {
       for (let d = 0; d < dirs; d++) {
         const whh = new Param(`${options.name}.l${l}.${d === 0 ? 'fwd' : 'bwd'}.weightHh`, [4 * h, h]);
         fillUniform(rng, whh.value, bound);
-        recs.push(new LstmRecurrence(backend, h, whh, d === 1));
+        recs.push(new LstmRecurrence(h, whh, d === 1));
       }
       const empty = new Float32Array(0);
       this.layers.push({ weightIh, bias, dirs: recs, inSize, x: empty, p: empty, y: empty, dp: empty, dx: empty });
@@ -124,7 +124,9 @@ export class BiLstm implements Module {
       layer.y = grow(layer.y, rows * this.outputSize);
       const y = layer.y.subarray(0, rows * this.outputSize);
       if (hasPadding) y.fill(0);
-      layer.dirs.forEach((r, d) => r.forward(plan, layer.p, g, d * 4 * this.hiddenSize, y, this.outputSize, d * this.hiddenSize));
+      this.backend.lstmSequenceForward(
+        layer.dirs.map((r, d) => r.forwardPass(plan, layer.p, g, d * 4 * this.hiddenSize, y, this.outputSize, d * this.hiddenSize)),
+      );
       input = y;
     }
     return input;
@@ -155,7 +157,10 @@ export class BiLstm implements Module {
       layer.dp = grow(layer.dp, rows * g);
       const dp = layer.dp.subarray(0, rows * g);
       if (hasPadding) dp.fill(0);
-      layer.dirs.forEach((r, d) => r.backward(grad, this.outputSize, d * this.hiddenSize, dp, g, d * 4 * this.hiddenSize));
+      const dy = grad;
+      this.backend.lstmSequenceBackward(
+        layer.dirs.map((r, d) => r.backwardPass(dy, this.outputSize, d * this.hiddenSize, dp, g, d * 4 * this.hiddenSize)),
+      );
       if (!layer.weightIh) {
         grad = dp;
         continue;
