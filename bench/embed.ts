@@ -10,7 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { FrozenCandidate } from '../src/embeddings/candidate.js';
@@ -21,6 +21,8 @@ import { defaultCacheDir, defaultDataHome } from '../src/util/paths.js';
 
 const PYTHON = '/usr/bin/python3';
 const here = dirname(fileURLToPath(import.meta.url));
+// The peer scripts live in the source tree; this file may run from dist/bench/ (compiled) or bench/ (tsx).
+const peersDir = here.includes(`${sep}dist${sep}`) ? join(here, '..', '..', 'bench', 'peers') : join(here, 'peers');
 
 interface Row {
   candidate: string;
@@ -70,7 +72,7 @@ function ensureBert(cacheDir: string, size: { layers: number; hidden: number; he
   mkdirSync(dirname(dir), { recursive: true });
   const work = mkdtempSync(join(dirname(dir), '.bert-'));
   process.stderr.write(`generating ${dir} with PyTorch (once) ...\n`);
-  const args = [join(here, 'peers', 'make_bert.py'), work, '--layers', String(size.layers), '--hidden', String(size.hidden),
+  const args = [join(peersDir, 'make_bert.py'), work, '--layers', String(size.layers), '--hidden', String(size.hidden),
     '--heads', String(size.heads), '--vocab', String(size.vocab), '--words-from', corpus];
   const r = spawnSync(PYTHON, args, { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, OPENBLAS_NUM_THREADS: '2' } });
   if (r.status !== 0) {
@@ -126,7 +128,7 @@ async function main(): Promise<void> {
     rows.push(row);
     const input = join(mkdtempSync(join(tmpdir(), 'ace-bench-')), 'sentences.json');
     writeFileSync(input, JSON.stringify(sentences.map((s) => s.words)));
-    const r = spawnSync(PYTHON, [join(here, 'peers', 'embed_torch.py'), dir, input, '--batch-size', String(batchSize)], {
+    const r = spawnSync(PYTHON, [join(peersDir, 'embed_torch.py'), dir, input, '--batch-size', String(batchSize)], {
       encoding: 'utf8',
       env: { ...process.env, OPENBLAS_NUM_THREADS: '2' },
     });

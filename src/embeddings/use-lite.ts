@@ -43,6 +43,42 @@ export interface UseLiteOptions {
 /** The one home of the defaults for `spec.options`. */
 export const USE_LITE_DEFAULTS: Readonly<Omit<UseLiteOptions, 'layer'>> = Object.freeze({ pooling: 'mean', batchSize: 32 });
 
+/** The graph reads at most this many pieces of a sentence; longer ones go through overlapping windows. */
+export const USE_LITE_MAX_PIECES = 128;
+
+/** A window of a long piece sequence: it runs pieces [start, end) and supplies the states of [keepFrom, keepTo). */
+export interface PieceWindow {
+  start: number;
+  end: number;
+  keepFrom: number;
+  keepTo: number;
+}
+
+/**
+ * Windows of at most `max` pieces, each starting half a window after the previous one (the last one ends at n);
+ * a piece takes its state from the window where it sits farthest from an edge, so every piece sees at least a
+ * quarter window of context on each side (except at the sentence's own ends).
+ */
+export function pieceWindows(n: number, max: number): PieceWindow[] {
+  if (n <= max) return [{ start: 0, end: n, keepFrom: 0, keepTo: n }];
+  const stride = Math.floor(max / 2);
+  const starts: number[] = [];
+  for (let s = 0; ; s += stride) {
+    if (s + max >= n) {
+      starts.push(n - max);
+      break;
+    }
+    starts.push(s);
+  }
+  const ends = starts.map((s) => s + max);
+  return starts.map((start, i) => ({
+    start,
+    end: ends[i],
+    keepFrom: i === 0 ? 0 : Math.floor((start + ends[i - 1]) / 2),
+    keepTo: i === starts.length - 1 ? n : Math.floor((starts[i + 1] + ends[i]) / 2),
+  }));
+}
+
 /** Piece states of recent batches are kept until both layers have read them, within this many floats (~256 MB). */
 const BATCH_CACHE_FLOATS = 64 * 1024 * 1024;
 
@@ -129,20 +165,28 @@ class UseLiteRuntime {
 
   private async compute(sentences: readonly Sentence[], batchSize: number): Promise<BatchEntry> {
     const aligned = sentences.map((s) => alignUseLitePieces(this.encoder, s.words));
-    const layer0: Float32Array[] = new Array(sentences.length);
-    const layer1: Float32Array[] = new Array(sentences.length);
-    // Sort by piece count so each execution pads little; results go back to their input positions.
+    // One graph input per window (a single one unless the sentence exceeds the graph's piece limit).
     // Sentences without words never reach the graph (an all-empty sparse batch has no shape).
-    const order = aligned.map((_, i) => i).filter((i) => aligned[i].ids.length > 0).sort((a, b) => aligned[a].ids.length - aligned[b].ids.length);
+    const inputs: { sentence: number; window: PieceWindow }[] = [];
     aligned.forEach((a, i) => {
-      if (a.ids.length === 0) layer0[i] = layer1[i] = new Float32Array(0);
+      if (a.ids.length > 0) for (const window of pieceWindows(a.ids.length, USE_LITE_MAX_PIECES)) inputs.push({ sentence: i, window });
     });
+    const layer0 = aligned.map((a) => new Float32Array(a.ids.length * USE_LITE_STATE_DIM));
+    const layer1 = aligned.map((a) => new Float32Array(a.ids.length * USE_LITE_STATE_DIM));
+    // Sorted by piece count so each execution pads little; states go back to their sentence's rows.
+    const order = inputs.map((_, i) => i).sort((a, b) => {
+      const len = (k: number): number => inputs[k].window.end - inputs[k].window.start;
+      return len(a) - len(b);
+    });
+    const d = USE_LITE_STATE_DIM;
     for (let from = 0; from < order.length; from += batchSize) {
-      const chunk = order.slice(from, from + batchSize);
-      const [s0, s1] = await this.run(chunk.map((i) => aligned[i].ids));
-      chunk.forEach((i, k) => {
-        layer0[i] = s0[k];
-        layer1[i] = s1[k];
+      const chunk = order.slice(from, from + batchSize).map((k) => inputs[k]);
+      const [s0, s1] = await this.run(chunk.map(({ sentence, window }) => aligned[sentence].ids.slice(window.start, window.end)));
+      chunk.forEach(({ sentence, window }, k) => {
+        const from = (window.keepFrom - window.start) * d;
+        const to = (window.keepTo - window.start) * d;
+        layer0[sentence].set(s0[k].subarray(from, to), window.keepFrom * d);
+        layer1[sentence].set(s1[k].subarray(from, to), window.keepFrom * d);
       });
     }
     const floats = 2 * layer0.reduce((n, a) => n + a.length, 0);

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import * as tfCore from '@energetic-ai/core';
 import type { Sentence } from '../../src/formats/types.js';
 import { UsageError } from '../../src/util/errors.js';
-import { USE_LITE_STATE_DIM, alignUseLitePieces, createUseLiteCandidate } from '../../src/embeddings/use-lite.js';
+import { USE_LITE_MAX_PIECES, USE_LITE_STATE_DIM, alignUseLitePieces, createUseLiteCandidate, pieceWindows } from '../../src/embeddings/use-lite.js';
 
 const opts = { cacheDir: '/nonexistent-never-used' };
 const spec = (layer: number, pooling?: string) => ({ name: `use-l${layer}`, kind: 'use-lite' as const, options: { layer, ...(pooling ? { pooling } : {}) } });
@@ -100,4 +100,34 @@ test('pooling: mean lies between, first_last is first ⊕ last, empty word still
 test('bad options are usage errors', async () => {
   await assert.rejects(createUseLiteCandidate(spec(2), opts), UsageError);
   await assert.rejects(createUseLiteCandidate(spec(0, 'max'), opts), UsageError);
+});
+
+test('piece windows: each piece is kept from exactly one window, windows fit the limit and overlap by half', () => {
+  for (const [n, max] of [[1, 128], [128, 128], [129, 128], [200, 128], [1000, 128], [37, 8]]) {
+    const ws = pieceWindows(n, max);
+    let next = 0;
+    for (const w of ws) {
+      assert.ok(w.end - w.start <= max && w.start >= 0 && w.end <= n, `window ${JSON.stringify(w)} of ${n}/${max}`);
+      assert.equal(w.keepFrom, next, 'kept ranges tile the sentence');
+      assert.ok(w.start <= w.keepFrom && w.keepFrom < w.keepTo && w.keepTo <= w.end);
+      next = w.keepTo;
+    }
+    assert.equal(next, n);
+    if (n > max) assert.ok(ws.slice(1, -1).every((w) => w.keepFrom - w.start >= max / 4 && w.end - w.keepTo >= max / 4));
+  }
+});
+
+test('a sentence longer than the graph reads gets a state for every word, the early ones from the first window', async () => {
+  const l0 = await createUseLiteCandidate(spec(0), opts);
+  // Single-piece words ("mat", say, is two), so word i is piece i.
+  const vocab = 'the cat sat on a door and then it ran to it'.split(' ');
+  const words = Array.from({ length: 300 }, (_, i) => vocab[i % vocab.length]);
+  const [long] = await l0.embed([{ words }]);
+  assert.equal(long.length, 300 * USE_LITE_STATE_DIM);
+  assert.ok(long.every(Number.isFinite));
+  const [prefix] = await l0.embed([{ words: words.slice(0, USE_LITE_MAX_PIECES) }]);
+  const kept = pieceWindows(300, USE_LITE_MAX_PIECES)[0].keepTo;
+  assert.ok(maxAbsDiff(long.subarray(0, kept * USE_LITE_STATE_DIM), prefix.subarray(0, kept * USE_LITE_STATE_DIM)) < 1e-4);
+  // The same word far apart sits in different contexts: its states differ.
+  assert.ok(maxAbsDiff(row(long, 12, USE_LITE_STATE_DIM), row(long, 288, USE_LITE_STATE_DIM)) > 1e-3);
 });
