@@ -22,7 +22,7 @@ export async function runDemo(flags: DemoFlags): Promise<string> {
   const out = resolve(flags.out ?? join('runs', `demo-${new Date().toISOString().replace(/[:.]/g, '-')}`));
   const limit = Number(flags.limit);
   const command: SearchCommand = {
-    request: { task: 'chunk', data: 'conll2000', candidates: ['glove', 'char', 'casing', 'pos'], seed: 1, outDir: out },
+    request: { task: 'chunk', data: 'conll2000', candidates: ['glove', 'char', 'casing', 'pos'], seed: 1, outDir: out, candidateConfig: DEMO_CONFIG, limit },
     strategy: 'ace',
     episodes: Number(flags.episodes),
     epochsPerEpisode: Number(flags.epochsPerEpisode),
@@ -39,11 +39,9 @@ export async function runDemo(flags: DemoFlags): Promise<string> {
     (req) =>
       createTask({
         ...req,
-        candidateConfig: DEMO_CONFIG,
         dataHome: ctx.dataHome,
         cacheDir: ctx.cacheDir,
         backend: ctx.backend,
-        limit,
         architecture: { hidden: 64 },
         events: cacheEventLogger(),
       }),

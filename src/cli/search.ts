@@ -10,6 +10,8 @@ import { attachJsonlLog, attachProgressBar } from '../search/listeners.js';
 import { resolveSearchOptions, type SearchOptions } from '../search/options.js';
 import { runSearch } from '../search/search-loop.js';
 import { createTask } from '../tasks/registry.js';
+import type { CandidateSpec } from '../embeddings/candidate.js';
+import { loadCandidateConfig } from '../embeddings/registry.js';
 import { cacheEventLogger, cliContext } from './context.js';
 import { SEARCH_STRATEGIES, type SearchStrategy } from '../search/strategy.js';
 import type { SearchRecord } from '../search/history.js';
@@ -25,9 +27,14 @@ export interface TaskRequest {
   outDir: string;
   /** 'learned-sigmoid' for the All+Weight baseline: the model must be built with per-block weights. */
   blockWeighting?: 'none' | 'learned-sigmoid';
+  /** Candidates declared beyond the defaults (the specs themselves, so a resume needs no config file). */
+  candidateConfig?: CandidateSpec[];
+  /** First N training sentences only. */
+  limit?: number;
 }
 
-export type CreateTask = (request: TaskRequest) => Promise<SearchableTask>;
+/** Builds the task of a request; `threads` is the --threads flag, for factories that own a backend. */
+export type CreateTask = (request: TaskRequest, run?: { threads?: string }) => Promise<SearchableTask>;
 
 /** The command's arguments as saved in `<out>/command.json`, so `--resume DIR` needs nothing else. */
 export interface SearchCommand {
@@ -65,6 +72,9 @@ interface RawFlags {
   rewardScale?: string;
   test: boolean;
   progress: boolean;
+  config?: string;
+  limit?: string;
+  threads?: string;
 }
 
 function int(name: string, v: string | undefined): number | undefined {
@@ -91,8 +101,14 @@ export function parseSearchFlags(flags: RawFlags): SearchCommand {
   if (!SEARCH_STRATEGIES.includes(strategy)) throw new UsageError(`--baseline must be one of ${SEARCH_STRATEGIES.filter((s) => s !== 'ace').join(', ')}`);
   const discount = flags.discount === undefined ? undefined : Number(flags.discount);
   if (discount !== undefined && !Number.isFinite(discount)) throw new UsageError(`--discount needs a number, got '${flags.discount}'`);
+  const limit = int('limit', flags.limit);
+  if (limit !== undefined && limit < 1) throw new UsageError(`--limit needs a positive integer, got '${flags.limit}'`);
   const command: SearchCommand = {
-    request: { task: flags.task!, data: flags.data!, candidates, seed: int('seed', flags.seed) ?? 1, outDir: resolve(flags.out!) },
+    request: {
+      task: flags.task!, data: flags.data!, candidates, seed: int('seed', flags.seed) ?? 1, outDir: resolve(flags.out!),
+      ...(flags.config ? { candidateConfig: loadCandidateConfig(flags.config) } : {}),
+      ...(limit !== undefined ? { limit } : {}),
+    },
     strategy,
     episodes: int('episodes', flags.episodes) ?? 30,
     epochsPerEpisode: int('epochs-per-episode', flags.epochsPerEpisode) ?? 1,
@@ -125,6 +141,8 @@ export function searchOptionsOf(c: SearchCommand): SearchOptions {
 export interface SearchIo {
   progress: boolean;
   stderr: NodeJS.WritableStream;
+  /** BLAS threads (the --threads flag); speed only, so not part of the saved command. */
+  threads?: string;
 }
 
 /** Run a new search or resume the one in `resumeDir`; writes search.json, report.html and a JSONL log. */
@@ -149,14 +167,15 @@ export async function executeSearch(
   }
   const options = searchOptionsOf(c);
   const request: TaskRequest = { ...c.request, blockWeighting: c.strategy === 'all-weight' ? 'learned-sigmoid' : 'none' };
-  const task = await createTask(request);
+  const run = io.threads !== undefined ? { threads: io.threads } : {};
+  const task = await createTask(request, run);
   const names = task.candidateNames.join(',');
   if (names !== c.request.candidates.join(',')) throw new UsageError(`the task's candidates (${names}) differ from --candidates`);
   const events = new SearchEvents();
   const detach = [attachJsonlLog(events, join(c.request.outDir, 'search.log.jsonl'))];
   if (io.progress) detach.push(attachProgressBar(events, { stream: io.stderr }));
   try {
-    const record = await runSearch(task, options, events, { resume, createFreshTask: () => createTask(request) });
+    const record = await runSearch(task, options, events, { resume, createFreshTask: () => createTask(request, run) });
     const report = writeReport([c.request.outDir], new Date().toISOString());
     io.stderr.write(`ace: best dev ${record.metricName} ${record.final?.bestDevScore.toFixed(2)} · report ${report}\n`);
     return record;
@@ -177,7 +196,10 @@ export function registerSearch(program: Command, createTask: CreateTask): void {
     .option('--episodes <n>', 'episodes (default 30)')
     .option('--epochs-per-episode <n>', 'training epochs per episode (default 1)')
     .addOption(new Option('--baseline <kind>', 'run a baseline instead of ACE').choices(['all', 'random', 'all-weight', 'ensemble']))
+    .option('--config <file>', 'YAML/JSON file declaring more candidates (kept in command.json for --resume)')
+    .option('--limit <n>', 'use only the first N training sentences')
     .option('--seed <n>', 'random seed (default 1)')
+    .option('--threads <n>', 'BLAS threads (default: BLAS\'s own)')
     .option('--resume <dir>', 'continue the search saved in <dir>')
     .option('--retrain', 'train a fresh model on the final selection')
     .option('--retrain-epochs <n>', 'epochs for --retrain (default episodes × epochs per episode)')
@@ -189,14 +211,14 @@ export function registerSearch(program: Command, createTask: CreateTask): void {
     .option('--no-progress', 'no progress bar')
     .action(async (flags: RawFlags) => {
       const command = flags.resume ? { resumeDir: flags.resume } : parseSearchFlags(flags);
-      await executeSearch(command, createTask, { progress: flags.progress, stderr: process.stderr });
+      await executeSearch(command, createTask, { progress: flags.progress, stderr: process.stderr, ...(flags.threads ? { threads: flags.threads } : {}) });
     });
 }
 
 /** `ace search` over the task registry, with the data home, cache and backend from the environment. */
 export function register(program: Command): void {
-  registerSearch(program, async (request) => {
-    const ctx = cliContext();
+  registerSearch(program, async (request, run) => {
+    const ctx = cliContext(run?.threads !== undefined ? { threads: run.threads } : {});
     return createTask({ ...request, dataHome: ctx.dataHome, cacheDir: ctx.cacheDir, backend: ctx.backend, events: cacheEventLogger() });
   });
 }

@@ -1,7 +1,7 @@
 // `ace search` / `ace report` wiring: flag checks, a run through commander with a task factory, and resume by folder.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -22,6 +22,42 @@ test('parseSearchFlags checks required flags, integers and the baseline', () => 
   assert.equal(c.strategy, 'random');
   assert.equal(c.request.seed, 4);
   assert.equal(c.episodes, 30);
+  assert.throws(() => parseSearchFlags({ ...base, task: 'ner', data: 'd', out: 'o', candidates: 'a', limit: '0' }), UsageError);
+});
+
+test('search --config and --limit are kept in the saved command, so --resume rebuilds the same task', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ace-cli-'));
+  try {
+    const config = join(dir, 'more.yaml');
+    writeFileSync(config, 'candidates:\n  - { name: pos, kind: feature, options: { column: pos } }\n');
+    const c = parseSearchFlags({ ...base, task: 'chunk', data: 'd', out: join(dir, 'o'), candidates: 'glove,pos', config, limit: '40' });
+    assert.deepEqual(c.request.candidateConfig, [{ name: 'pos', kind: 'feature', options: { column: 'pos' } }]);
+    assert.equal(c.request.limit, 40);
+    const requests: TaskRequest[] = [];
+    const threads: (string | undefined)[] = [];
+    const factory = async (r: TaskRequest, run?: { threads?: string }) => {
+      requests.push(r);
+      threads.push(run?.threads);
+      return new SyntheticTask();
+    };
+    const out = join(dir, 'run');
+    const p = () => {
+      const cmd = new Command().exitOverride();
+      registerSearch(cmd, factory);
+      return cmd;
+    };
+    await p().parseAsync(['search', '--task', 'synthetic', '--data', 'toy', '--candidates', CANDIDATES.join(','), '--out', out, '--episodes', '2',
+      '--config', config, '--limit', '40', '--threads', '1', '--no-progress'], { from: 'user' });
+    await p().parseAsync(['search', '--resume', out, '--no-progress'], { from: 'user' });
+    assert.equal(requests.length, 2);
+    for (const r of requests) {
+      assert.equal(r.limit, 40);
+      assert.deepEqual(r.candidateConfig, [{ name: 'pos', kind: 'feature', options: { column: 'pos' } }]);
+    }
+    assert.deepEqual(threads, ['1', undefined]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('ace search runs through the factory, writes search.json, report.html and resumes by folder', async () => {
