@@ -3,18 +3,20 @@
  * Usage: node --import tsx bench/embed.ts [--sentences 1000] [--batch-size 16] [--no-bert] [--json]
  *                                         [--candidates glove,use-l0,use-l1]
  *                                         [--bert-layers 12 --bert-hidden 768 --bert-heads 12 --bert-vocab 30000]
- * Sentences: the first N of UD English EWT train (FORM column). The random-weight BERT is generated once with
+ * Sentences: the first N of UD English EWT train (FORM column). `cache B/token` is the size on disk of the cache entry
+ * (float16 vectors + manifest) each frozen candidate's vectors make, per token. The random-weight BERT is generated once with
  * Debian's torch (bench/peers/make_bert.py) into <cache>/bench/; both sides run it on one thread (onnxruntime
  * intra/inter-op 1; torch set_num_threads(1), interop 1, OPENBLAS_NUM_THREADS=2 as asked for the peer).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { FrozenCandidate } from '../src/embeddings/candidate.js';
 import { DEFAULT_CANDIDATES, buildCandidate, isFrozen } from '../src/embeddings/registry.js';
+import { EmbeddingCache } from '../src/embeddings/cache/store.js';
 import { createTransformerCandidate } from '../src/embeddings/transformer.js';
 import type { Sentence } from '../src/formats/types.js';
 import { defaultCacheDir, defaultDataHome } from '../src/util/paths.js';
@@ -31,7 +33,30 @@ interface Row {
   loadSeconds: number;
   seconds: number;
   wordsPerSecond: number;
+  /** On-disk bytes per token of the cache entry (vectors + manifest) these vectors make. */
+  cacheBytesPerToken?: number;
   note?: string;
+}
+
+/**
+ * Writes already computed vectors through the embedding cache (its default float16) into a temp folder and returns
+ * the entry's bytes per token, data file and manifest together.
+ */
+async function cacheBytesPerToken(c: FrozenCandidate, sentences: Sentence[], vectors: Float32Array[]): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'ace-bench-cache-'));
+  try {
+    const index = new Map(sentences.map((s, i) => [s, i]));
+    const replay: FrozenCandidate = { ...c, embed: async (batch) => batch.map((s) => vectors[index.get(s as Sentence)!]) };
+    const cache = new EmbeddingCache({ dir });
+    const entry = await cache.getOrBuild(replay, sentences, 'bench');
+    const paths = cache.pathsFor(replay, 'bench');
+    const bytes = statSync(paths.data).size + statSync(paths.manifest).size;
+    const tokens = entry.stats.tokens;
+    entry.close();
+    return bytes / tokens;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** The first `n` sentences of a CoNLL-U file: FORM of integer-id lines (ranges and empty nodes skipped). */
@@ -112,7 +137,9 @@ async function main(): Promise<void> {
       if (!isFrozen(c)) continue;
       // use-l1 right after use-l0 on the same batch reads the states of use-l0's execution.
       const shared = name === 'use-l1' && rows.some((r) => r.candidate === 'use-l0');
-      rows.push((await measure(name, c, load, sentences, shared ? 'reuses use-l0 execution' : undefined, !shared))[0]);
+      const [row, vectors] = await measure(name, c, load, sentences, shared ? 'reuses use-l0 execution' : undefined, !shared);
+      row.cacheBytesPerToken = await cacheBytesPerToken(c, sentences, vectors);
+      rows.push(row);
     } catch (err) {
       process.stderr.write(`skipping ${name}: ${(err as Error).message}\n`);
     }
@@ -125,6 +152,7 @@ async function main(): Promise<void> {
     const spec = { name: 'bert-random', kind: 'transformer' as const, options: { path: dir, layers: [-1], pooling: 'first', threads: 1, batchSize } };
     const [c, load] = await time(() => createTransformerCandidate(spec, { cacheDir }));
     const [row, vectors] = await measure(`bert (onnxruntime, ${size.layers}L/${size.hidden}h)`, c, load, sentences, 'intra/inter-op threads 1');
+    row.cacheBytesPerToken = await cacheBytesPerToken(c, sentences, vectors);
     rows.push(row);
     const input = join(mkdtempSync(join(tmpdir(), 'ace-bench-')), 'sentences.json');
     writeFileSync(input, JSON.stringify(sentences.map((s) => s.words)));
@@ -153,8 +181,8 @@ async function main(): Promise<void> {
     console.log(JSON.stringify({ sentences: sentences.length, batchSize, rows, ...(peer ? { bertVsTorch: peer.speedup, checksums: { ts: peer.tsChecksum, torch: peer.checksum } } : {}) }));
     return;
   }
-  const head = ['candidate', 'dim', 'words', 'load s', 'embed s', 'words/s', 'note'];
-  const body = rows.map((r) => [r.candidate, String(r.dim), String(r.words), Number.isNaN(r.loadSeconds) ? '-' : r.loadSeconds.toFixed(2), r.seconds.toFixed(2), r.wordsPerSecond.toFixed(0), r.note ?? '']);
+  const head = ['candidate', 'dim', 'words', 'load s', 'embed s', 'words/s', 'cache B/token', 'note'];
+  const body = rows.map((r) => [r.candidate, String(r.dim), String(r.words), Number.isNaN(r.loadSeconds) ? '-' : r.loadSeconds.toFixed(2), r.seconds.toFixed(2), r.wordsPerSecond.toFixed(0), r.cacheBytesPerToken === undefined ? '-' : r.cacheBytesPerToken.toFixed(1), r.note ?? '']);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   for (const line of [head, widths.map((w) => '-'.repeat(w)), ...body]) console.log(line.map((c, i) => c.padEnd(widths[i])).join('  '));
   if (peer) {
