@@ -29,6 +29,10 @@ export interface TrainFlags {
   decoder?: string;
   optimizer?: string;
   lr?: string;
+  /** Taggers: sentences per batch. */
+  batchSize?: string;
+  /** Parsers: tokens per batch. */
+  batchTokens?: string;
   seed: string;
   home?: string;
   cacheDir?: string;
@@ -44,6 +48,12 @@ function positive(name: string, v: string | undefined): number | undefined {
   return n;
 }
 
+function wholePositive(name: string, v: string): number {
+  const n = Number(v);
+  if (!(Number.isInteger(n) && n > 0)) throw new UsageError(`--${name} needs a positive integer, got '${v}'`);
+  return n;
+}
+
 /** The task a dataset serves when --task is not given: its tagging label, else a parser task. */
 function defaultTask(data: string): string {
   return datasetSpec(data).tasks.includes('tagging') ? defaultTaggingTask(data) : defaultParserTask(data);
@@ -52,17 +62,21 @@ function defaultTask(data: string): string {
 /** Tagger settings (`architecture`, `training`) or parser settings (`parser`) from the flags, refusing those of the other kind. */
 function modelSettings(taskName: string, flags: TrainFlags): Pick<TaskFactoryRequest, 'architecture' | 'training' | 'parser'> {
   if (!isParserTask(taskName)) {
-    const parserOnly = (['layers', 'decoder'] as const).filter((k) => flags[k] !== undefined);
-    if (parserOnly.length > 0) throw new UsageError(`${parserOnly.map((k) => `--${k}`).join(', ')} apply to parser tasks only`);
+    const parserOnly = (['layers', 'decoder', 'batchTokens'] as const).filter((k) => flags[k] !== undefined);
+    if (parserOnly.length > 0) {
+      throw new UsageError(`${parserOnly.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} apply to parser tasks only`);
+    }
     return {
       architecture: flags.hidden ? { hidden: positive('hidden', flags.hidden)! } : {},
       training: {
         ...(flags.optimizer ? { optimizer: flags.optimizer as 'sgd' | 'adam' } : {}),
         ...(flags.lr ? { lr: positive('lr', flags.lr)! } : flags.optimizer === 'adam' ? { lr: 1e-3 } : {}),
+        ...(flags.batchSize ? { batchSize: wholePositive('batch-size', flags.batchSize) } : {}),
       },
     };
   }
   if (flags.optimizer !== undefined) throw new UsageError('--optimizer applies to taggers; parsers train with Adam (set --lr)');
+  if (flags.batchSize !== undefined) throw new UsageError('--batch-size applies to taggers; parsers batch by tokens (set --batch-tokens)');
   if (flags.decoder !== undefined && !(TREE_DECODERS as readonly string[]).includes(flags.decoder)) {
     throw new UsageError(`--decoder must be one of ${TREE_DECODERS.join(', ')}, got '${flags.decoder}'`);
   }
@@ -73,7 +87,10 @@ function modelSettings(taskName: string, flags: TrainFlags): Pick<TaskFactoryReq
       ...(flags.hidden ? { hidden: positive('hidden', flags.hidden)! } : {}),
       ...(flags.layers ? { lstmLayers: positive('layers', flags.layers)! } : {}),
     },
-    training: flags.lr ? { lr: positive('lr', flags.lr)! } : {},
+    training: {
+      ...(flags.lr ? { lr: positive('lr', flags.lr)! } : {}),
+      ...(flags.batchTokens ? { tokenBudget: wholePositive('batch-tokens', flags.batchTokens) } : {}),
+    },
   };
   if (flags.decoder !== undefined) parser.decoder = flags.decoder as TreeDecoder;
   return { parser };
@@ -170,6 +187,8 @@ export function register(program: Command): void {
     .option('--decoder <name>', `task dep: ${TREE_DECODERS.join(' | ')} (default mst, non-projective; eisner is projective)`)
     .option('--optimizer <name>', 'taggers: sgd (default, lr 0.1) or adam (lr 1e-3); parsers always use Adam')
     .option('--lr <x>', 'initial learning rate (parsers: dep 2e-3, sdp/eud 1e-3)')
+    .option('--batch-size <n>', 'taggers: sentences per batch (default 32)')
+    .option('--batch-tokens <n>', 'parsers: tokens per batch (default 5000)')
     .option('--seed <n>', 'random seed', '1')
     .option('--home <dir>', 'data home (default $ACE_DATA_HOME)')
     .option('--cache-dir <dir>', 'embedding cache (default $ACE_CACHE_DIR)')

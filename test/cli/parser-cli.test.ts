@@ -108,6 +108,9 @@ test('ace train refuses flags of the other model kind', { skip }, async () => {
   await assert.rejects(runTrain(trainFlags('dep', 'ud-ewt', out, { decoder: 'cky' }), sink), (e: unknown) => e instanceof UsageError && /--decoder must be one of mst, eisner/.test(e.message));
   await assert.rejects(runTrain(trainFlags('dep', 'ud-ewt', out, { optimizer: 'sgd' }), sink), (e: unknown) => e instanceof UsageError && /parsers train with Adam/.test(e.message));
   await assert.rejects(runTrain(trainFlags('chunk', 'conll2000', out), sink), (e: unknown) => e instanceof UsageError && /--layers apply to parser tasks only/.test(e.message));
+  await assert.rejects(runTrain({ ...trainFlags('chunk', 'conll2000', out), layers: undefined, batchTokens: '800' }, sink), (e: unknown) => e instanceof UsageError && /--batch-tokens apply to parser tasks only/.test(e.message));
+  await assert.rejects(runTrain(trainFlags('dep', 'ud-ewt', out, { batchSize: '8' }), sink), (e: unknown) => e instanceof UsageError && /parsers batch by tokens/.test(e.message));
+  await assert.rejects(runTrain(trainFlags('dep', 'ud-ewt', out, { batchTokens: '0' }), sink), (e: unknown) => e instanceof UsageError && /--batch-tokens needs a positive integer/.test(e.message));
 });
 
 test('ace predict --input on CoNLL-U: only HEAD/DEPREL change, trees validate, and ace eval --format conllu scores it', { skip }, async () => {
