@@ -83,10 +83,18 @@ export async function runEmbed(o: EmbedOptions, log: (line: string) => void): Pr
             })
           : undefined;
         const started = performance.now();
+        let lastLine = started;
         bar?.start(sentences.length, 0, { speed: '-' });
-        const reader = await cache.getOrBuild(candidate, sentences, frozenSetId(o.data, split), (done) => {
-          const secs = (performance.now() - started) / 1000;
-          bar?.update(done, { speed: secs > 0 ? (done / secs).toFixed(0) : '-' });
+        const reader = await cache.getOrBuild(candidate, sentences, frozenSetId(o.data, split), (done, total) => {
+          const now = performance.now();
+          const secs = (now - started) / 1000;
+          const speed = secs > 0 ? done / secs : 0;
+          bar?.update(done, { speed: secs > 0 ? speed.toFixed(0) : '-' });
+          // Without a terminal (logs, CI), a line every 10 s instead of the bar.
+          if (!bar && done < total && now - lastLine >= 10_000) {
+            lastLine = now;
+            log(`${cs.name} ${split}: ${done}/${total} sentences · ${speed.toFixed(0)} sent/s · ETA ${Math.round((total - done) / Math.max(speed, 1e-9))} s`);
+          }
         });
         bar?.stop();
         reader.close();
