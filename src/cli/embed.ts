@@ -10,6 +10,7 @@ import { datasetSpec, loadGraphs, loadTagging, loadTrees } from '../datasets/reg
 import { buildCandidate, isFrozen, loadCandidateConfig, resolveCandidateSpecs } from '../embeddings/registry.js';
 import { EmbeddingCache, type CacheStats } from '../embeddings/cache/store.js';
 import type { CacheDtype } from '../embeddings/cache/manifest.js';
+import type { FrozenCandidate } from '../embeddings/candidate.js';
 
 const SPLITS: readonly Split[] = ['train', 'dev', 'test'];
 
@@ -58,7 +59,7 @@ export async function runEmbed(o: EmbedOptions, log: (line: string) => void): Pr
   }
 
   const cache = new EmbeddingCache({ dir: o.cacheDir, dtype: o.dtype });
-  const results: EmbedResult[] = [];
+  const frozen: FrozenCandidate[] = [];
   for (const cs of specs) {
     const t0 = performance.now();
     const candidate = await buildCandidate(cs, {
@@ -72,44 +73,56 @@ export async function runEmbed(o: EmbedOptions, log: (line: string) => void): Pr
       continue;
     }
     log(`${cs.name}: ${cs.kind}, dim ${candidate.dim}, ready in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    try {
-      for (const split of splits) {
-        const sentences = data.get(split)!;
-        const bar = o.progress
-          ? new SingleBar({
-              format: `${cs.name} ${split} [{bar}] {value}/{total} sentences | {speed} sent/s | ETA {eta_formatted}`,
-              stream: process.stderr,
-              etaBuffer: 50,
-            })
-          : undefined;
-        const started = performance.now();
-        let lastLine = started;
-        bar?.start(sentences.length, 0, { speed: '-' });
-        const reader = await cache.getOrBuild(candidate, sentences, frozenSetId(o.data, split), (done, total) => {
-          const now = performance.now();
-          const secs = (now - started) / 1000;
-          const speed = secs > 0 ? done / secs : 0;
-          bar?.update(done, { speed: secs > 0 ? speed.toFixed(0) : '-' });
-          // Without a terminal (logs, CI), a line every 10 s instead of the bar.
-          if (!bar && done < total && now - lastLine >= 10_000) {
-            lastLine = now;
-            log(`${cs.name} ${split}: ${done}/${total} sentences · ${speed.toFixed(0)} sent/s · ETA ${Math.round((total - done) / Math.max(speed, 1e-9))} s`);
-          }
-        });
-        bar?.stop();
+    frozen.push(candidate);
+  }
+  const results: EmbedResult[] = [];
+  try {
+    // Split by split, all candidates in lockstep batch by batch (the USE-lite layers then share one execution).
+    for (const split of splits) {
+      if (frozen.length === 0) break;
+      const sentences = data.get(split)!;
+      const names = frozen.map((c) => c.spec.name).join(', ');
+      const bar = o.progress
+        ? new SingleBar({
+            format: `${split} (${names}) [{bar}] {value}/{total} sentences | {speed} sent/s | ETA {eta_formatted}`,
+            stream: process.stderr,
+            etaBuffer: 50,
+          })
+        : undefined;
+      const started = performance.now();
+      let lastLine = started;
+      bar?.start(sentences.length, 0, { speed: '-' });
+      // A sentence counts as done once every candidate has it.
+      const done = frozen.map(() => 0);
+      const readers = await cache.getOrBuildMany(frozen, sentences, frozenSetId(o.data, split), (k, n, total) => {
+        done[k] = n;
+        const all = Math.min(...done);
+        const now = performance.now();
+        const secs = (now - started) / 1000;
+        const speed = secs > 0 ? all / secs : 0;
+        bar?.update(all, { speed: secs > 0 ? speed.toFixed(0) : '-' });
+        // Without a terminal (logs, CI), a line every 10 s instead of the bar.
+        if (!bar && all < total && now - lastLine >= 10_000) {
+          lastLine = now;
+          log(`${split}: ${all}/${total} sentences · ${speed.toFixed(0)} sent/s · ETA ${Math.round((total - all) / Math.max(speed, 1e-9))} s`);
+        }
+      });
+      bar?.stop();
+      readers.forEach((reader, k) => {
         reader.close();
         const st = reader.stats;
+        const name = frozen[k].spec.name;
         const mb = (st.bytes / 2 ** 20).toFixed(1);
         log(
           st.reused
-            ? `${cs.name} ${split}: reused cache (${st.sentences} sentences, ${st.tokens} tokens, ${mb} MiB, verified in ${st.verifyMs.toFixed(0)} ms)`
-            : `${cs.name} ${split}: built (${st.outcome}) ${st.sentences} sentences, ${st.tokens} tokens, ${mb} MiB in ${(st.buildMs / 1000).toFixed(1)} s`,
+            ? `${name} ${split}: reused cache (${st.sentences} sentences, ${st.tokens} tokens, ${mb} MiB, verified in ${st.verifyMs.toFixed(0)} ms)`
+            : `${name} ${split}: built (${st.outcome}) ${st.sentences} sentences, ${st.tokens} tokens, ${mb} MiB in ${(st.buildMs / 1000).toFixed(1)} s`,
         );
-        results.push({ candidate: cs.name, split, stats: st });
-      }
-    } finally {
-      await candidate.dispose?.();
+        results.push({ candidate: name, split, stats: st });
+      });
     }
+  } finally {
+    for (const c of frozen) await c.dispose?.();
   }
   const reused = results.filter((r) => r.stats.reused).length;
   log(`done: ${reused} of ${results.length} caches reused, ${results.length - reused} built, under ${o.cacheDir}`);

@@ -129,3 +129,44 @@ test('a candidate breaking the row contract fails the build and leaves no cache 
   const good = new FakeCandidate(3);
   assert.equal((await cache.getOrBuild(good, sentences.slice(1, 3), 'x')).stats.outcome, 'missing');
 });
+
+test('several candidates build in lockstep batch by batch; reused ones are not embedded; a failure leaves no entry', async () => {
+  const order: string[] = [];
+  const tracked = (c: FakeCandidate): FakeCandidate => {
+    const embed = c.embed.bind(c);
+    c.embed = async (batch) => {
+      order.push(c.spec.name);
+      return embed(batch);
+    };
+    return c;
+  };
+  const a = tracked(new FakeCandidate(3, 1, 'a'));
+  const b = tracked(new FakeCandidate(4, 2, 'b'));
+  const cache = new EmbeddingCache({ dir: join(tmp, 'many'), dtype: 'float32', batchSize: 50 });
+  await (await cache.getOrBuild(a, sentences, 'toy/many')).close();
+  order.length = 0;
+  const seen: string[] = [];
+  const c = tracked(new FakeCandidate(2, 3, 'c'));
+  const readers = await cache.getOrBuildMany([a, b, c], sentences, 'toy/many', (k, done) => seen.push(`${k}:${done}`));
+  assert.deepEqual(readers.map((r) => r.stats.reused), [true, false, false]);
+  // a is reused (never embedded); b and c alternate over the three batches of 50.
+  assert.deepEqual(order, ['b', 'c', 'b', 'c', 'b', 'c']);
+  assert.deepEqual(seen, ['0:150', '1:50', '2:50', '1:100', '2:100', '1:150', '2:150']);
+  const want = await b.embed(sentences);
+  for (let i = 0; i < sentences.length; i++) assert.deepEqual(readers[1].get(i), want[i]);
+  for (const r of readers) r.close();
+
+  const bad = new FakeCandidate(2, 4, 'bad');
+  let n = 0;
+  bad.embed = async (batch) => {
+    if (++n === 2) throw new Error('boom');
+    return batch.map((s) => new Float32Array(s.words.length * 2));
+  };
+  const d = new FakeCandidate(5, 5, 'd');
+  await assert.rejects(cache.getOrBuildMany([d, bad], sentences, 'toy/fail'), /boom/);
+  for (const cand of [d, bad]) {
+    const paths = cache.pathsFor(cand, 'toy/fail');
+    assert.throws(() => statSync(paths.manifest));
+    assert.throws(() => statSync(paths.data));
+  }
+});

@@ -116,87 +116,130 @@ export class EmbeddingCache {
     dataId: string,
     onProgress?: ProgressListener,
   ): Promise<CachedEmbeddings> {
-    const paths = this.pathsFor(candidate, dataId);
-    const dataHash = hashSentences(sentences);
-    const checked = this.check(candidate, sentences, dataHash, paths);
-    if (checked.manifest) {
-      onProgress?.(sentences.length, sentences.length);
-      const m = checked.manifest;
-      const stats: CacheStats = { outcome: 'reused', reused: true, sentences: m.sentences, tokens: m.tokens, bytes: m.bytes, buildMs: 0, verifyMs: checked.verifyMs };
-      return new CachedEmbeddings(paths.data, m, stats);
-    }
-    const m = await this.build(candidate, sentences, dataId, dataHash, paths, onProgress);
-    const stats: CacheStats = { outcome: checked.outcome, reused: false, sentences: m.sentences, tokens: m.tokens, bytes: m.bytes, buildMs: m.buildMs, verifyMs: checked.verifyMs };
-    return new CachedEmbeddings(paths.data, m, stats);
+    const [reader] = await this.getOrBuildMany([candidate], sentences, dataId, onProgress && ((_, done, total) => onProgress(done, total)));
+    return reader;
   }
 
-  private async build(
-    candidate: FrozenCandidate,
+  /**
+   * getOrBuild for several candidates over the same sentences: the entries to build are built in lockstep, batch
+   * by batch, so candidates that share work (the two USE-lite layers read one graph execution) compute it once.
+   * onProgress(candidateIndex, done, total) reports each candidate (reused ones at once).
+   */
+  async getOrBuildMany(
+    candidates: readonly FrozenCandidate[],
     sentences: readonly Sentence[],
     dataId: string,
-    dataHash: string,
-    paths: { data: string; manifest: string },
-    onProgress?: ProgressListener,
-  ): Promise<CacheManifest> {
-    const t0 = performance.now();
-    const { dtype, batchSize } = this.options;
-    const dim = candidate.dim;
+    onProgress?: (candidate: number, doneSentences: number, totalSentences: number) => void,
+  ): Promise<CachedEmbeddings[]> {
+    const dataHash = hashSentences(sentences);
+    const readers: (CachedEmbeddings | null)[] = candidates.map(() => null);
+    const builds: { index: number; writer: EntryWriter; outcome: CacheOutcome; verifyMs: number }[] = [];
+    candidates.forEach((candidate, index) => {
+      const paths = this.pathsFor(candidate, dataId);
+      const checked = this.check(candidate, sentences, dataHash, paths);
+      if (checked.manifest) {
+        const m = checked.manifest;
+        const stats: CacheStats = { outcome: 'reused', reused: true, sentences: m.sentences, tokens: m.tokens, bytes: m.bytes, buildMs: 0, verifyMs: checked.verifyMs };
+        readers[index] = new CachedEmbeddings(paths.data, m, stats);
+        onProgress?.(index, sentences.length, sentences.length);
+      } else {
+        builds.push({ index, writer: new EntryWriter(candidate, dataId, dataHash, paths, this.options.dtype), outcome: checked.outcome, verifyMs: checked.verifyMs });
+      }
+    });
+    try {
+      const { batchSize } = this.options;
+      for (let start = 0; start < sentences.length; start += batchSize) {
+        const batch = sentences.slice(start, start + batchSize);
+        for (const b of builds) {
+          b.writer.append(batch, start, await candidates[b.index].embed(batch));
+          onProgress?.(b.index, Math.min(start + batchSize, sentences.length), sentences.length);
+        }
+      }
+      for (const b of builds) {
+        const m = b.writer.finish();
+        const stats: CacheStats = { outcome: b.outcome, reused: false, sentences: m.sentences, tokens: m.tokens, bytes: m.bytes, buildMs: m.buildMs, verifyMs: b.verifyMs };
+        readers[b.index] = new CachedEmbeddings(b.writer.paths.data, m, stats);
+        if (sentences.length === 0) onProgress?.(b.index, 0, 0);
+      }
+    } catch (err) {
+      for (const b of builds) b.writer.abort();
+      for (const r of readers) r?.close();
+      throw err;
+    }
+    return readers as CachedEmbeddings[];
+  }
+}
+
+/** One cache entry being built: rows streamed to a temp file, renamed into place with its manifest by finish(). */
+class EntryWriter {
+  private readonly t0 = performance.now();
+  private readonly tmp: string;
+  private fd: number | null;
+  private readonly hash = createHash('sha256');
+  private readonly offsets = [0];
+  private tokens = 0;
+
+  constructor(
+    private readonly candidate: FrozenCandidate,
+    private readonly dataId: string,
+    private readonly dataHash: string,
+    readonly paths: { data: string; manifest: string },
+    private readonly dtype: CacheDtype,
+  ) {
     mkdirSync(dirname(paths.data), { recursive: true });
     // The old manifest goes first: if we die mid-build, nothing claims the half-replaced data.
     rmSync(paths.manifest, { force: true });
-    const tmp = `${paths.data}.${process.pid}.${Date.now()}.tmp`;
-    const fd = openSync(tmp, 'w');
-    const hash = createHash('sha256');
-    const offsets = [0];
-    let tokens = 0;
-    try {
-      for (let start = 0; start < sentences.length; start += batchSize) {
-        const batch = sentences.slice(start, start + batchSize);
-        const vectors = await candidate.embed(batch);
-        if (vectors.length !== batch.length) {
-          throw new Error(`candidate ${candidate.spec.name} returned ${vectors.length} arrays for ${batch.length} sentences`);
-        }
-        for (let i = 0; i < batch.length; i++) {
-          const v = vectors[i];
-          const want = batch[i].words.length * dim;
-          if (v.length !== want) {
-            throw new Error(`candidate ${candidate.spec.name}: sentence ${start + i} gave ${v.length} values, expected ${want}`);
-          }
-          const bytes = dtype === 'float16' ? new Uint8Array(f32ToF16(v).buffer) : new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
-          hash.update(bytes);
-          let off = 0;
-          while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-          tokens += batch[i].words.length;
-          offsets.push(tokens);
-        }
-        onProgress?.(Math.min(start + batchSize, sentences.length), sentences.length);
-      }
-      fsyncSync(fd);
-      closeSync(fd);
-    } catch (err) {
-      closeSync(fd);
-      rmSync(tmp, { force: true });
-      throw err;
+    this.tmp = `${paths.data}.${process.pid}.${Date.now()}.tmp`;
+    this.fd = openSync(this.tmp, 'w');
+  }
+
+  /** Rows of a batch of sentences that starts at sentence `start`. */
+  append(batch: readonly Sentence[], start: number, vectors: Float32Array[]): void {
+    const name = this.candidate.spec.name;
+    const dim = this.candidate.dim;
+    if (vectors.length !== batch.length) throw new Error(`candidate ${name} returned ${vectors.length} arrays for ${batch.length} sentences`);
+    for (let i = 0; i < batch.length; i++) {
+      const v = vectors[i];
+      const want = batch[i].words.length * dim;
+      if (v.length !== want) throw new Error(`candidate ${name}: sentence ${start + i} gave ${v.length} values, expected ${want}`);
+      const bytes = this.dtype === 'float16' ? new Uint8Array(f32ToF16(v).buffer) : new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+      this.hash.update(bytes);
+      let off = 0;
+      while (off < bytes.length) off += writeSync(this.fd!, bytes, off, bytes.length - off);
+      this.tokens += batch[i].words.length;
+      this.offsets.push(this.tokens);
     }
-    renameSync(tmp, paths.data);
+  }
+
+  finish(): CacheManifest {
+    fsyncSync(this.fd!);
+    closeSync(this.fd!);
+    this.fd = null;
+    renameSync(this.tmp, this.paths.data);
     const manifest: CacheManifest = {
       format: 'ace-embedding-cache/1',
-      candidate: candidate.spec.name,
-      configHash: candidate.configHash,
-      dataId,
-      dataHash,
-      dim,
-      dtype,
-      sentences: sentences.length,
-      tokens,
-      offsets,
-      bytes: tokens * dim * dtypeWidth(dtype),
-      sha256: hash.digest('hex'),
-      buildMs: Math.round(performance.now() - t0),
+      candidate: this.candidate.spec.name,
+      configHash: this.candidate.configHash,
+      dataId: this.dataId,
+      dataHash: this.dataHash,
+      dim: this.candidate.dim,
+      dtype: this.dtype,
+      sentences: this.offsets.length - 1,
+      tokens: this.tokens,
+      offsets: this.offsets,
+      bytes: this.tokens * this.candidate.dim * dtypeWidth(this.dtype),
+      sha256: this.hash.digest('hex'),
+      buildMs: Math.round(performance.now() - this.t0),
     };
-    writeJsonAtomic(paths.manifest, manifest);
-    if (sentences.length === 0) onProgress?.(0, 0);
+    writeJsonAtomic(this.paths.manifest, manifest);
     return manifest;
+  }
+
+  /** Drops the temp file (after a failure); the entry stays absent, never half-written. */
+  abort(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+    rmSync(this.tmp, { force: true });
   }
 }
 

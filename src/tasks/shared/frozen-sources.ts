@@ -28,42 +28,44 @@ export function frozenSetId(data: string, split: string, limit?: number): string
   return `${data}-${split}${limit !== undefined ? `@${limit}` : ''}`;
 }
 
-/** One source per candidate (null for trainable ones), in candidate order. */
+/**
+ * One source per candidate (null for trainable ones), in candidate order. Cache entries still to build are built
+ * together, batch by batch, so frozen candidates that share work (the USE-lite layers) compute it once.
+ */
 export async function prepareFrozenSources(
   candidates: readonly Candidate[],
   sentences: readonly Sentence[],
   options: FrozenSourceOptions,
 ): Promise<(FrozenRows | null)[]> {
-  const out: (FrozenRows | null)[] = [];
-  let budget = options.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET;
-  for (const c of candidates) {
-    if (!c.frozen) {
-      out.push(null);
-      continue;
+  const frozen = candidates.filter((c): c is FrozenCandidate => c.frozen);
+  const events = options.events;
+  for (const c of frozen) events?.start?.(c.spec.name, options.setId, sentences.length);
+  const byCandidate = new Map<Candidate, FrozenRows>();
+  if (options.cache === null) {
+    for (const c of frozen) {
+      const rows = await embedAll(c, sentences, (done, total) => events?.progress?.(c.spec.name, options.setId, done, total));
+      events?.done?.(c.spec.name, options.setId, null);
+      byCandidate.set(c, (i) => rows[i]);
     }
-    const name = c.spec.name;
-    options.events?.start?.(name, options.setId, sentences.length);
-    const progress = (done: number, total: number) => options.events?.progress?.(name, options.setId, done, total);
-    if (options.cache === null) {
-      const rows = await embedAll(c, sentences, progress);
-      options.events?.done?.(name, options.setId, null);
-      out.push((i) => rows[i]);
-      continue;
-    }
-    const reader = await options.cache.getOrBuild(c, sentences, options.setId, progress);
-    options.events?.done?.(name, options.setId, reader.stats);
-    const bytes = reader.manifest.tokens * reader.dim * 4;
-    if (bytes <= budget) {
-      budget -= bytes;
-      const rows: Float32Array[] = [];
-      for (let s = 0; s < reader.sentences; s += 1024) rows.push(...reader.getRange(s, Math.min(reader.sentences, s + 1024)));
-      reader.close();
-      out.push((i) => rows[i]);
-    } else {
-      out.push((i) => reader.get(i));
-    }
+  } else {
+    const readers = await options.cache.getOrBuildMany(frozen, sentences, options.setId, (k, done, total) =>
+      events?.progress?.(frozen[k].spec.name, options.setId, done, total));
+    let budget = options.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET;
+    readers.forEach((reader, k) => {
+      events?.done?.(frozen[k].spec.name, options.setId, reader.stats);
+      const bytes = reader.manifest.tokens * reader.dim * 4;
+      if (bytes <= budget) {
+        budget -= bytes;
+        const rows: Float32Array[] = [];
+        for (let s = 0; s < reader.sentences; s += 1024) rows.push(...reader.getRange(s, Math.min(reader.sentences, s + 1024)));
+        reader.close();
+        byCandidate.set(frozen[k], (i) => rows[i]);
+      } else {
+        byCandidate.set(frozen[k], (i) => reader.get(i));
+      }
+    });
   }
-  return out;
+  return candidates.map((c) => byCandidate.get(c) ?? null);
 }
 
 async function embedAll(c: FrozenCandidate, sentences: readonly Sentence[], progress: (d: number, t: number) => void): Promise<Float32Array[]> {
