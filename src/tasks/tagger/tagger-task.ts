@@ -1,14 +1,12 @@
 // Trains a Tagger episode by episode on a selection of candidates: the SearchableTask of sequence labelling.
-import { mkdirSync } from 'node:fs';
 import type { Backend } from '../../engine/backend/backend.js';
-import { Adam, ReduceLrOnPlateau, Sgd, clipGradNorm, zeroGrads, type Optimizer } from '../../engine/index.js';
+import { Adam, ReduceLrOnPlateau, Sgd, clipGradNorm, zeroGrads, type ReduceLrOnPlateauState } from '../../engine/index.js';
 import type { TaggedSentence } from '../../formats/types.js';
 import { conllevalScore } from '../../metrics/spans.js';
 import { tokenAccuracy } from '../../metrics/accuracy.js';
-import { Rng } from '../../util/rng.js';
-import { loadTrainingState, saveTrainingState } from '../shared/training-state.js';
+import { EpisodicTask } from '../shared/episodic-task.js';
 import type { Candidate } from '../../embeddings/candidate.js';
-import type { EpisodeSettings, EpochResult, Evaluation, SearchableTask, Split } from '../task.js';
+import type { EpochResult, Evaluation, Split } from '../task.js';
 import type { FrozenRows } from '../shared/input-blocks.js';
 import { Tagger, isSpanTask, layoutOf, makeBatch, readTaggerDescription, toInternal, type TaggerDescription } from './tagger.js';
 
@@ -56,16 +54,10 @@ export interface TaggerTaskEvents {
   batch?: (info: BatchInfo) => void;
 }
 
-export class TaggerTask implements SearchableTask {
+export class TaggerTask extends EpisodicTask<ReduceLrOnPlateauState, ReduceLrOnPlateau> {
   readonly taskName: string;
   readonly metricName: string;
-  readonly candidateNames: readonly string[];
   readonly tagger: Tagger;
-  private readonly rng: Rng;
-  private optimizer: Optimizer | null = null;
-  private scheduler: ReduceLrOnPlateau | null = null;
-  private settings: EpisodeSettings;
-  private epoch = 0;
   private readonly gold: Int32Array[];
 
   constructor(
@@ -76,12 +68,10 @@ export class TaggerTask implements SearchableTask {
     backend: Backend,
     private readonly events: TaggerTaskEvents = {},
   ) {
-    this.rng = new Rng(training.seed);
+    super(description.candidates.map((c) => c.name), { selection: description.selection, blockWeighting: description.architecture.blockWeighting }, training.seed, training.lr);
     this.tagger = new Tagger(description, candidates, backend, this.rng.split('init'));
     this.taskName = description.task;
     this.metricName = isSpanTask(description.task) ? 'F1' : 'accuracy';
-    this.candidateNames = description.candidates.map((c) => c.name);
-    this.settings = { selection: [...description.selection], blockWeighting: description.architecture.blockWeighting };
     this.gold = data.train.map((s, i) => {
       const tags = toInternal(description.task, description.scheme, s.tags);
       return Int32Array.from(tags, (t) => {
@@ -92,8 +82,19 @@ export class TaggerTask implements SearchableTask {
     });
   }
 
-  get learningRate(): number {
-    return this.optimizer?.lr ?? this.training.lr;
+  protected get model(): Tagger {
+    return this.tagger;
+  }
+
+  protected makeOptimizer() {
+    const params = this.tagger.params;
+    const t = this.training;
+    const optimizer = t.optimizer === 'adam' ? new Adam(this.tagger.backend, params, { lr: t.lr }) : new Sgd(params, { lr: t.lr, momentum: t.momentum });
+    return { optimizer, scheduler: new ReduceLrOnPlateau(optimizer, { mode: 'max', factor: t.factor, patience: t.patience, minLr: 0 }) };
+  }
+
+  protected savedSelection(dir: string): readonly boolean[] {
+    return readTaggerDescription(dir).selection;
   }
 
   /** True when the plateau schedule has cut the rate below 1/1000 of its start (flair's stopping rule). */
@@ -101,26 +102,8 @@ export class TaggerTask implements SearchableTask {
     return this.learningRate < this.training.lr / 1000 + 1e-12;
   }
 
-  get currentSelection(): readonly boolean[] {
-    return this.settings.selection;
-  }
-
-  beginEpisode(settings: EpisodeSettings): void {
-    if (settings.selection.length !== this.candidateNames.length) throw new Error(`selection has ${settings.selection.length} flags for ${this.candidateNames.length} candidates`);
-    if (!settings.selection.some(Boolean)) throw new Error('a selection needs at least one candidate');
-    const modelWeighting = this.tagger.description.architecture.blockWeighting;
-    if (settings.blockWeighting !== modelWeighting) throw new Error(`this model was built with block weighting "${modelWeighting}", the episode asks for "${settings.blockWeighting}"`);
-    this.settings = { selection: [...settings.selection], blockWeighting: settings.blockWeighting };
-    const params = this.tagger.params;
-    const t = this.training;
-    this.optimizer = t.optimizer === 'adam' ? new Adam(this.tagger.backend, params, { lr: t.lr }) : new Sgd(params, { lr: t.lr, momentum: t.momentum });
-    this.scheduler = new ReduceLrOnPlateau(this.optimizer, { mode: 'max', factor: t.factor, patience: t.patience, minLr: 0 });
-    this.epoch = 0;
-  }
-
   async trainEpoch(): Promise<EpochResult> {
-    if (!this.optimizer || !this.scheduler) this.beginEpisode(this.settings);
-    const optimizer = this.optimizer!;
+    const { optimizer, scheduler } = this.episodeOptimizer();
     const started = performance.now();
     const selection = this.settings.selection;
     const active = this.tagger.paramsFor(selection);
@@ -149,7 +132,7 @@ export class TaggerTask implements SearchableTask {
     }
     const trainSeconds = (performance.now() - started) / 1000;
     const dev = await this.evaluate('dev');
-    this.scheduler!.step(dev.score);
+    scheduler.step(dev.score);
     this.epoch++;
     return {
       epoch: this.epoch,
@@ -178,44 +161,6 @@ export class TaggerTask implements SearchableTask {
     }
     const a = tokenAccuracy(gold, pred);
     return { score: 100 * a.accuracy, details: { correct: a.correct, total: a.total } };
-  }
-
-  async saveState(dir: string): Promise<void> {
-    mkdirSync(dir, { recursive: true });
-    this.tagger.save(dir);
-    saveTrainingState(dir, {
-      settings: this.settings,
-      epoch: this.epoch,
-      rng: this.rng.getState(),
-      optimizer: this.optimizer?.getState() ?? null,
-      scheduler: this.scheduler?.getState() ?? null,
-    });
-  }
-
-  async loadState(dir: string): Promise<void> {
-    this.tagger.loadParams(dir);
-    const state = loadTrainingState<ReturnType<ReduceLrOnPlateau['getState']>>(dir);
-    this.beginEpisode(state.settings);
-    if (state.optimizer) this.optimizer!.setState(state.optimizer);
-    if (state.scheduler) this.scheduler!.setState(state.scheduler);
-    this.epoch = state.epoch;
-    this.rng.setState(state.rng);
-  }
-
-  async saveCheckpoint(dir: string): Promise<void> {
-    mkdirSync(dir, { recursive: true });
-    this.tagger.save(dir, { selection: [...this.settings.selection] });
-  }
-
-  /** Loads a checkpoint's parameters and the selection it was trained with (its scores depend on both). */
-  async loadCheckpoint(dir: string): Promise<void> {
-    const saved = readTaggerDescription(dir);
-    this.tagger.loadParams(dir);
-    this.settings = { ...this.settings, selection: [...saved.selection] };
-  }
-
-  async predict(split: Split): Promise<unknown> {
-    return this.predictSplit(split);
   }
 
   async scoreVote(predictions: readonly unknown[], split: Split): Promise<Evaluation> {
