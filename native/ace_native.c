@@ -613,28 +613,31 @@ static bool read_jobs(napi_env env, napi_callback_info info, const char* fn, nap
   return true;
 }
 
-/* lstmSequenceForward([direction, direction?]) */
-static napi_value LstmSequenceForward(napi_env env, napi_callback_info info) {
+static bool read_fwd_any(napi_env env, napi_value obj, void* job) { return read_fwd_job(env, obj, (lstm_fwd_job*)job); }
+static bool read_bwd_any(napi_env env, napi_value obj, void* job) { return read_bwd_job(env, obj, (lstm_bwd_job*)job); }
+
+/* Reads the one or two directions of the call into jobs[0..1] (each `size` bytes) and runs them. */
+static napi_value run_directions(napi_env env, napi_callback_info info, const char* fn,
+                                 bool (*read)(napi_env, napi_value, void*), void* (*thread)(void*), void* jobs, size_t size) {
   napi_value items[2];
   uint32_t count;
-  lstm_fwd_job jobs[2];
-  if (!read_jobs(env, info, "lstmSequenceForward", items, &count)) return NULL;
+  if (!read_jobs(env, info, fn, items, &count)) return NULL;
   for (uint32_t i = 0; i < count; i++)
-    if (!read_fwd_job(env, items[i], &jobs[i])) return NULL;
-  run_pair(lstm_fwd_thread, &jobs[0], count == 2 ? &jobs[1] : NULL, count);
+    if (!read(env, items[i], (char*)jobs + i * size)) return NULL;
+  run_pair(thread, jobs, count == 2 ? (char*)jobs + size : NULL, count);
   return NULL;
+}
+
+/* lstmSequenceForward([direction, direction?]) */
+static napi_value LstmSequenceForward(napi_env env, napi_callback_info info) {
+  lstm_fwd_job jobs[2];
+  return run_directions(env, info, "lstmSequenceForward", read_fwd_any, lstm_fwd_thread, jobs, sizeof jobs[0]);
 }
 
 /* lstmSequenceBackward([direction, direction?]) */
 static napi_value LstmSequenceBackward(napi_env env, napi_callback_info info) {
-  napi_value items[2];
-  uint32_t count;
   lstm_bwd_job jobs[2];
-  if (!read_jobs(env, info, "lstmSequenceBackward", items, &count)) return NULL;
-  for (uint32_t i = 0; i < count; i++)
-    if (!read_bwd_job(env, items[i], &jobs[i])) return NULL;
-  run_pair(lstm_bwd_thread, &jobs[0], count == 2 ? &jobs[1] : NULL, count);
-  return NULL;
+  return run_directions(env, info, "lstmSequenceBackward", read_bwd_any, lstm_bwd_thread, jobs, sizeof jobs[0]);
 }
 
 /*
