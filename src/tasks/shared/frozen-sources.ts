@@ -1,6 +1,7 @@
 // Frozen candidates' vectors for a set of sentences: from the on-disk cache (built once) or embedded on the fly.
 import type { FrozenCandidate, Candidate } from '../../embeddings/candidate.js';
-import type { EmbeddingCache, CacheStats } from '../../embeddings/cache/store.js';
+import { CACHE_DEFAULTS, type EmbeddingCache, type CacheStats } from '../../embeddings/cache/store.js';
+import { f16ToF32, f32ToF16 } from '../../embeddings/cache/f16.js';
 import type { Sentence } from '../../formats/types.js';
 import type { FrozenRows } from './input-blocks.js';
 
@@ -12,7 +13,11 @@ export interface FrozenSourceEvents {
 }
 
 export interface FrozenSourceOptions {
-  /** null: embed into memory without caching (new text at prediction time). */
+  /**
+   * null: embed into memory without caching (new text at prediction time). The vectors are then rounded to the
+   * float16 values the cache stores by default, so a model sees at prediction time exactly the inputs it was
+   * trained and evaluated on.
+   */
   cache: EmbeddingCache | null;
   /** Identifies the data (e.g. `conll2000/train`); part of the cache key with the sentences' hash. */
   setId: string;
@@ -71,7 +76,7 @@ export async function prepareFrozenSources(
 async function embedAll(c: FrozenCandidate, sentences: readonly Sentence[], progress: (d: number, t: number) => void): Promise<Float32Array[]> {
   const rows: Float32Array[] = [];
   for (let s = 0; s < sentences.length; s += 64) {
-    rows.push(...(await c.embed(sentences.slice(s, s + 64))));
+    for (const v of await c.embed(sentences.slice(s, s + 64))) rows.push(CACHE_DEFAULTS.dtype === 'float16' ? f16ToF32(f32ToF16(v)) : v);
     progress(Math.min(sentences.length, s + 64), sentences.length);
   }
   return rows;
