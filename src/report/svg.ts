@@ -112,7 +112,8 @@ export interface SelectionGridOptions {
 export function selectionGrid(o: SelectionGridOptions): string {
   const cell = Math.max(10, Math.min(22, Math.floor(640 / Math.max(1, o.columns.length))));
   const labelW = Math.min(220, 12 + 7.2 * Math.max(...o.candidates.map((c) => c.length), 4));
-  const width = labelW + cell * o.columns.length + 20;
+  // Wide enough for the legend line even when there are few episodes (it was cut off at 10).
+  const width = Math.max(labelW + cell * o.columns.length + 20, labelW + 430);
   const height = 24 + cell * o.candidates.length + 24;
   const parts: string[] = [];
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" class="grid-chart" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img">`);
