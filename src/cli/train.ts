@@ -25,6 +25,9 @@ export interface TrainFlags {
   hidden?: string;
   /** Parsers only: stacked BiLSTM layers. */
   layers?: string;
+  /** Parsers only: widths of the arc and label MLPs. */
+  arcMlp?: string;
+  relMlp?: string;
   /** Parser task dep only: mst | eisner. */
   decoder?: string;
   optimizer?: string;
@@ -62,7 +65,7 @@ function defaultTask(data: string): string {
 /** Tagger settings (`architecture`, `training`) or parser settings (`parser`) from the flags, refusing those of the other kind. */
 function modelSettings(taskName: string, flags: TrainFlags): Pick<TaskFactoryRequest, 'architecture' | 'training' | 'parser'> {
   if (!isParserTask(taskName)) {
-    const parserOnly = (['layers', 'decoder', 'batchTokens'] as const).filter((k) => flags[k] !== undefined);
+    const parserOnly = (['layers', 'decoder', 'batchTokens', 'arcMlp', 'relMlp'] as const).filter((k) => flags[k] !== undefined);
     if (parserOnly.length > 0) {
       throw new UsageError(`${parserOnly.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} apply to parser tasks only`);
     }
@@ -86,6 +89,8 @@ function modelSettings(taskName: string, flags: TrainFlags): Pick<TaskFactoryReq
     architecture: {
       ...(flags.hidden ? { hidden: positive('hidden', flags.hidden)! } : {}),
       ...(flags.layers ? { lstmLayers: positive('layers', flags.layers)! } : {}),
+      ...(flags.arcMlp ? { arcMlp: wholePositive('arc-mlp', flags.arcMlp) } : {}),
+      ...(flags.relMlp ? { relMlp: wholePositive('rel-mlp', flags.relMlp) } : {}),
     },
     training: {
       ...(flags.lr ? { lr: positive('lr', flags.lr)! } : {}),
@@ -189,6 +194,8 @@ export function register(program: Command): void {
     .option('--lr <x>', 'initial learning rate (parsers: dep 2e-3, sdp/eud 1e-3)')
     .option('--batch-size <n>', 'taggers: sentences per batch (default 32)')
     .option('--batch-tokens <n>', 'parsers: tokens per batch (default 5000)')
+    .option('--arc-mlp <n>', 'parsers: arc MLP width (default dep 500, sdp/eud 600)')
+    .option('--rel-mlp <n>', 'parsers: label MLP width (default dep 100, sdp/eud 600; the label biaffine has (n+1)²·labels weights)')
     .option('--seed <n>', 'random seed', '1')
     .option('--home <dir>', 'data home (default $ACE_DATA_HOME)')
     .option('--cache-dir <dir>', 'embedding cache (default $ACE_CACHE_DIR)')

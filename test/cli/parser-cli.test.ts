@@ -53,8 +53,8 @@ function trainFlags(task: string, data: string, out: string, extra: Partial<Trai
 test.before(async () => {
   if (skip) return;
   await runTrain(trainFlags('dep', 'ud-ewt', join(root, 'dep')), sink);
-  // The graph parser keeps its 600-wide MLPs (no flag sets them): one epoch, to stay fast.
-  await runTrain(trainFlags('sdp', 'sdp-sample', join(root, 'sdp')), sink);
+  // Narrow MLPs (--arc-mlp, --rel-mlp) keep the graph parser's epoch fast.
+  await runTrain(trainFlags('sdp', 'sdp-sample', join(root, 'sdp'), { arcMlp: '32', relMlp: '24' }), sink);
 });
 test.after(() => rmSync(root, { recursive: true, force: true }));
 
@@ -99,6 +99,8 @@ test('ace train --task dep|sdp writes a parser bundle, a JSONL log and results (
   assert.equal(readFileSync(join(root, 'sdp', 'train.log.jsonl'), 'utf8').trim().split('\n').length, 1);
   const model = JSON.parse(readFileSync(join(depBundle, 'model.json'), 'utf8')) as { architecture: { hidden: number; lstmLayers: number } };
   assert.deepEqual([model.architecture.hidden, model.architecture.lstmLayers], [16, 1]);
+  const sdpModel = JSON.parse(readFileSync(join(root, 'sdp', 'model', 'model.json'), 'utf8')) as { architecture: { arcMlp: number; relMlp: number } };
+  assert.deepEqual([sdpModel.architecture.arcMlp, sdpModel.architecture.relMlp], [32, 24]);
   assert.match(trainLog.join(''), /dev LAS/);
 });
 
@@ -111,6 +113,7 @@ test('ace train refuses flags of the other model kind', { skip }, async () => {
   await assert.rejects(runTrain({ ...trainFlags('chunk', 'conll2000', out), layers: undefined, batchTokens: '800' }, sink), (e: unknown) => e instanceof UsageError && /--batch-tokens apply to parser tasks only/.test(e.message));
   await assert.rejects(runTrain(trainFlags('dep', 'ud-ewt', out, { batchSize: '8' }), sink), (e: unknown) => e instanceof UsageError && /parsers batch by tokens/.test(e.message));
   await assert.rejects(runTrain(trainFlags('dep', 'ud-ewt', out, { batchTokens: '0' }), sink), (e: unknown) => e instanceof UsageError && /--batch-tokens needs a positive integer/.test(e.message));
+  await assert.rejects(runTrain({ ...trainFlags('chunk', 'conll2000', out), layers: undefined, relMlp: '50' }, sink), (e: unknown) => e instanceof UsageError && /--rel-mlp apply to parser tasks only/.test(e.message));
 });
 
 test('ace predict --input on CoNLL-U: only HEAD/DEPREL change, trees validate, and ace eval --format conllu scores it', { skip }, async () => {
