@@ -2,11 +2,12 @@
 /*
  * Usage: node --import tsx bench/embed.ts [--sentences 1000] [--batch-size 16] [--no-bert] [--json]
  *                                         [--candidates glove,use-l0,use-l1]
- *                                         [--bert-layers 12 --bert-hidden 768 --bert-heads 12 --bert-vocab 30000]
+ *                                         [--bert-layers 12 --bert-hidden 768 --bert-heads 12 --bert-vocab 30000] [--bert-threads 2]
  * Sentences: the first N of UD English EWT train (FORM column). `cache B/token` is the size on disk of the cache entry
  * (float16 vectors + manifest) each frozen candidate's vectors make, per token. The random-weight BERT is generated once with
- * Debian's torch (bench/peers/make_bert.py) into <cache>/bench/; both sides run it on one thread (onnxruntime
- * intra/inter-op 1; torch set_num_threads(1), interop 1, OPENBLAS_NUM_THREADS=2 as asked for the peer).
+ * Debian's torch (bench/peers/make_bert.py) into <cache>/bench/. The peer runs with torch set_num_threads(1), interop 1
+ * and OPENBLAS_NUM_THREADS=2 (as asked for peers), so its products use both cores; onnxruntime gets the same two
+ * cores (intra-op threads, --bert-threads, default 2).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -120,6 +121,7 @@ async function main(): Promise<void> {
       'bert-hidden': { type: 'string', default: '768' },
       'bert-heads': { type: 'string', default: '12' },
       'bert-vocab': { type: 'string', default: '30000' },
+      'bert-threads': { type: 'string', default: '2' },
     },
   });
   const n = Number(values.sentences);
@@ -147,11 +149,13 @@ async function main(): Promise<void> {
 
   let peer: Record<string, unknown> | undefined;
   if (!values['no-bert']) {
+    // The peer's BLAS gets OPENBLAS_NUM_THREADS=2 (its matrix products use both cores), so ours gets 2 by default.
+    const bertThreads = Number(values['bert-threads']);
     const size = { layers: Number(values['bert-layers']), hidden: Number(values['bert-hidden']), heads: Number(values['bert-heads']), vocab: Number(values['bert-vocab']) };
     const dir = ensureBert(cacheDir, size, file);
-    const spec = { name: 'bert-random', kind: 'transformer' as const, options: { path: dir, layers: [-1], pooling: 'first', threads: 1, batchSize } };
+    const spec = { name: 'bert-random', kind: 'transformer' as const, options: { path: dir, layers: [-1], pooling: 'first', threads: bertThreads, batchSize } };
     const [c, load] = await time(() => createTransformerCandidate(spec, { cacheDir }));
-    const [row, vectors] = await measure(`bert (onnxruntime, ${size.layers}L/${size.hidden}h)`, c, load, sentences, 'intra/inter-op threads 1');
+    const [row, vectors] = await measure(`bert (onnxruntime, ${size.layers}L/${size.hidden}h)`, c, load, sentences, `intra-op threads ${bertThreads}`);
     row.cacheBytesPerToken = await cacheBytesPerToken(c, sentences, vectors);
     rows.push(row);
     const input = join(mkdtempSync(join(tmpdir(), 'ace-bench-')), 'sentences.json');
