@@ -37,7 +37,7 @@ export function loadNativeAddon(path: string): NativeAddon {
   let mod: unknown;
   // OpenBLAS reads this when the addon loads it. Its idle workers otherwise spin for ~2^28 cycles after every
   // product, which steals the second core from the two LSTM directions that run side by side; 2^12 cycles keeps
-  // them awake between back-to-back products and asleep otherwise (measured: the training step ~15% faster).
+  // them awake between back-to-back products and asleep otherwise (measured: the training step 10–15% faster).
   process.env.OPENBLAS_THREAD_TIMEOUT ??= '12';
   try {
     mod = require(path);
