@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { createTask } from '../tasks/registry.js';
 import type { CandidateSpec } from '../embeddings/candidate.js';
-import { executeSearch, type SearchCommand } from './search.js';
+import { executeSearch, taskSettings, type SearchCommand } from './search.js';
 import { cacheEventLogger, cliContext } from './context.js';
 
 /** A POS-column feature candidate, so the search has a cheap fourth option to weigh. */
@@ -22,7 +22,7 @@ export async function runDemo(flags: DemoFlags): Promise<string> {
   const out = resolve(flags.out ?? join('runs', `demo-${new Date().toISOString().replace(/[:.]/g, '-')}`));
   const limit = Number(flags.limit);
   const command: SearchCommand = {
-    request: { task: 'chunk', data: 'conll2000', candidates: ['glove', 'char', 'casing', 'pos'], seed: 1, outDir: out, candidateConfig: DEMO_CONFIG, limit },
+    request: { task: 'chunk', data: 'conll2000', candidates: ['glove', 'char', 'casing', 'pos'], seed: 1, outDir: out, candidateConfig: DEMO_CONFIG, limit, hidden: 64 },
     strategy: 'ace',
     episodes: Number(flags.episodes),
     epochsPerEpisode: Number(flags.epochsPerEpisode),
@@ -37,14 +37,7 @@ export async function runDemo(flags: DemoFlags): Promise<string> {
   const record = await executeSearch(
     command,
     (req) =>
-      createTask({
-        ...req,
-        dataHome: ctx.dataHome,
-        cacheDir: ctx.cacheDir,
-        backend: ctx.backend,
-        architecture: { hidden: 64 },
-        events: cacheEventLogger(),
-      }),
+      createTask({ ...taskSettings(req), dataHome: ctx.dataHome, cacheDir: ctx.cacheDir, backend: ctx.backend, events: cacheEventLogger() }),
     { progress: flags.progress && Boolean(process.stderr.isTTY), stderr: process.stderr },
   );
   const final = record.final;

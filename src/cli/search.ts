@@ -9,7 +9,8 @@ import { SearchEvents } from '../search/events.js';
 import { attachJsonlLog, attachProgressBar } from '../search/listeners.js';
 import { resolveSearchOptions, type SearchOptions } from '../search/options.js';
 import { runSearch } from '../search/search-loop.js';
-import { createTask } from '../tasks/registry.js';
+import { createTask, type TaskFactoryRequest } from '../tasks/registry.js';
+import { isParserTask } from '../tasks/dependency/create.js';
 import type { CandidateSpec } from '../embeddings/candidate.js';
 import { loadCandidateConfig } from '../embeddings/registry.js';
 import { cacheEventLogger, cliContext } from './context.js';
@@ -31,6 +32,8 @@ export interface TaskRequest {
   candidateConfig?: CandidateSpec[];
   /** First N training sentences only. */
   limit?: number;
+  /** BiLSTM units per direction, when not the task's default (kept so a resume rebuilds the same network). */
+  hidden?: number;
 }
 
 /** Builds the task of a request; `threads` is the --threads flag, for factories that own a backend. */
@@ -74,6 +77,7 @@ interface RawFlags {
   progress: boolean;
   config?: string;
   limit?: string;
+  hidden?: string;
   threads?: string;
 }
 
@@ -103,11 +107,14 @@ export function parseSearchFlags(flags: RawFlags): SearchCommand {
   if (discount !== undefined && !Number.isFinite(discount)) throw new UsageError(`--discount needs a number, got '${flags.discount}'`);
   const limit = int('limit', flags.limit);
   if (limit !== undefined && limit < 1) throw new UsageError(`--limit needs a positive integer, got '${flags.limit}'`);
+  const hidden = int('hidden', flags.hidden);
+  if (hidden !== undefined && hidden < 1) throw new UsageError(`--hidden needs a positive integer, got '${flags.hidden}'`);
   const command: SearchCommand = {
     request: {
       task: flags.task!, data: flags.data!, candidates, seed: int('seed', flags.seed) ?? 1, outDir: resolve(flags.out!),
       ...(flags.config ? { candidateConfig: loadCandidateConfig(flags.config) } : {}),
       ...(limit !== undefined ? { limit } : {}),
+      ...(hidden !== undefined ? { hidden } : {}),
     },
     strategy,
     episodes: int('episodes', flags.episodes) ?? 30,
@@ -198,6 +205,7 @@ export function registerSearch(program: Command, createTask: CreateTask): void {
     .addOption(new Option('--baseline <kind>', 'run a baseline instead of ACE').choices(['all', 'random', 'all-weight', 'ensemble']))
     .option('--config <file>', 'YAML/JSON file declaring more candidates (kept in command.json for --resume)')
     .option('--limit <n>', 'use only the first N training sentences')
+    .option('--hidden <n>', 'BiLSTM size per direction (default: tagger 256, dep 400, sdp/eud 600)')
     .option('--seed <n>', 'random seed (default 1)')
     .option('--threads <n>', 'BLAS threads (default: BLAS\'s own)')
     .option('--resume <dir>', 'continue the search saved in <dir>')
@@ -215,10 +223,17 @@ export function registerSearch(program: Command, createTask: CreateTask): void {
     });
 }
 
+/** A saved request as the registry takes it: `hidden` goes where the task kind keeps its network sizes. */
+export function taskSettings(request: TaskRequest): Omit<TaskRequest, 'hidden'> & Pick<TaskFactoryRequest, 'architecture' | 'parser'> {
+  const { hidden, ...rest } = request;
+  if (hidden === undefined) return rest;
+  return isParserTask(request.task) ? { ...rest, parser: { architecture: { hidden } } } : { ...rest, architecture: { hidden } };
+}
+
 /** `ace search` over the task registry, with the data home, cache and backend from the environment. */
 export function register(program: Command): void {
   registerSearch(program, async (request, run) => {
     const ctx = cliContext(run?.threads !== undefined ? { threads: run.threads } : {});
-    return createTask({ ...request, dataHome: ctx.dataHome, cacheDir: ctx.cacheDir, backend: ctx.backend, events: cacheEventLogger() });
+    return createTask({ ...taskSettings(request), dataHome: ctx.dataHome, cacheDir: ctx.cacheDir, backend: ctx.backend, events: cacheEventLogger() });
   });
 }

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { parseSearchFlags, registerSearch, type TaskRequest } from '../../src/cli/search.js';
+import { parseSearchFlags, registerSearch, taskSettings, type TaskRequest } from '../../src/cli/search.js';
 import { register as registerReport } from '../../src/cli/report.js';
 import { UsageError } from '../../src/util/errors.js';
 import { CANDIDATES, SyntheticTask } from './synthetic-task.js';
@@ -47,17 +47,31 @@ test('search --config and --limit are kept in the saved command, so --resume reb
       return cmd;
     };
     await p().parseAsync(['search', '--task', 'synthetic', '--data', 'toy', '--candidates', CANDIDATES.join(','), '--out', out, '--episodes', '2',
-      '--config', config, '--limit', '40', '--threads', '1', '--no-progress'], { from: 'user' });
+      '--config', config, '--limit', '40', '--hidden', '32', '--threads', '1', '--no-progress'], { from: 'user' });
     await p().parseAsync(['search', '--resume', out, '--no-progress'], { from: 'user' });
     assert.equal(requests.length, 2);
     for (const r of requests) {
       assert.equal(r.limit, 40);
+      assert.equal(r.hidden, 32);
       assert.deepEqual(r.candidateConfig, [{ name: 'pos', kind: 'feature', options: { column: 'pos' } }]);
     }
     assert.deepEqual(threads, ['1', undefined]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a saved --hidden reaches the tagger architecture or the parser overrides', () => {
+  const request: TaskRequest = { task: 'chunk', data: 'd', candidates: ['glove'], seed: 1, outDir: '/o', hidden: 64 };
+  const tagger = taskSettings(request);
+  assert.deepEqual(tagger.architecture, { hidden: 64 });
+  assert.equal(tagger.parser, undefined);
+  assert.equal('hidden' in tagger, false);
+  const parser = taskSettings({ ...request, task: 'dep' });
+  assert.deepEqual(parser.parser, { architecture: { hidden: 64 } });
+  assert.equal(parser.architecture, undefined);
+  assert.deepEqual(taskSettings({ ...request, hidden: undefined }).architecture, undefined);
+  assert.throws(() => parseSearchFlags({ ...base, task: 'ner', data: 'd', out: 'o', candidates: 'a', hidden: '0' }), UsageError);
 });
 
 test('ace search runs through the factory, writes search.json, report.html and resumes by folder', async () => {
