@@ -110,7 +110,7 @@ async function child(src: string, lengthsKind: string, threads: number, labels: 
   const selection = blockSizes.map(() => true);
   const net = new BiaffineNetwork(backend, rng.split('init'), {
     blockSizes, trainableBlocks: blockSizes.map(() => false), hidden: HIDDEN, lstmLayers: LAYERS, arcMlp: ARC_MLP, relMlp: REL_MLP,
-    numLabels: labels, lstmDropout: DROPOUT, mlpDropout: DROPOUT, learnedBlockScale: false,
+    numLabels: labels, lstmDropout: DROPOUT, mlpDropout: DROPOUT, learnedBlockScale: false, arcDependentBias: false,
   });
   const objective = new TreeObjective(backend, { decoder: 'mst' });
   const labelNames = Array.from({ length: labels }, (_, i) => `rel${i}`);

@@ -79,7 +79,7 @@ class Parser(nn.Module):
         self.arc_h = Mlp(2 * hidden, arc_mlp, dropout)
         self.rel_d = Mlp(2 * hidden, rel_mlp, dropout)
         self.rel_h = Mlp(2 * hidden, rel_mlp, dropout)
-        self.arc_attn = Biaffine(arc_mlp, 1, bias_x=False, bias_y=True)
+        self.arc_attn = Biaffine(arc_mlp, 1, bias_x=True, bias_y=False)
         self.rel_attn = Biaffine(rel_mlp, labels, bias_x=True, bias_y=True)
 
     def forward(self, x, lengths, packed):

@@ -17,6 +17,13 @@ export interface BiaffineNetworkDims {
   lstmDropout: number;
   mlpDropout: number;
   learnedBlockScale: boolean;
+  /**
+   * Arc scores always carry a head prior (a linear term in the head vector, Dozat & Manning 2017). Graph parsers
+   * also need a per-dependent term and a constant: each arc's sigmoid is judged against 0, not against the other
+   * heads, so the dependent's own offset matters (SuPar's semantic parser has both biases). Tree parsers leave them
+   * out: a softmax over heads cancels anything constant per dependent.
+   */
+  arcDependentBias: boolean;
 }
 
 /**
@@ -44,8 +51,8 @@ export interface ParserScores {
  * Words only run through the BiLSTM; the root is a learned vector put in front of each sentence's encoder output
  * (so frozen candidates need no root row). The first LSTM layer's input projection is a BlockLinear over the selected
  * blocks; single-layer BiLSTMs are stacked so locked dropout (one mask per sentence, shared over time) sits between
- * layers and after the last. Arc scores: Biaffine(dep, head) with a bias on the head side only; label scores: bias
- * on both sides. Weights: BiLSTM uniform ±1/√h, MLPs Xavier, biaffines zero (SuPar), root N(0, 0.1²).
+ * layers and after the last. Arc scores: Biaffine(dep, head) with a 1 appended to the dependent vector (its weight
+ * row is the head prior), and to the head vector too for graphs; label scores: bias on both sides. Weights: BiLSTM uniform ±1/√h, MLPs Xavier, biaffines zero (SuPar), root N(0, 0.1²).
  */
 export class BiaffineNetwork {
   readonly proj: BlockLinear;
@@ -93,7 +100,7 @@ export class BiaffineNetwork {
     this.relDep = new Mlp(backend, rng, { name: 'mlp.relDep', inFeatures: width, outFeatures: dims.relMlp });
     this.relHead = new Mlp(backend, rng, { name: 'mlp.relHead', inFeatures: width, outFeatures: dims.relMlp });
     this.mlpDrops = [0, 1, 2, 3].map(() => new LockedDropout(dims.mlpDropout));
-    this.arcAttn = new Biaffine(backend, { name: 'attn.arc', inFeatures: dims.arcMlp, outFeatures: 1, biasX: false, biasY: true });
+    this.arcAttn = new Biaffine(backend, { name: 'attn.arc', inFeatures: dims.arcMlp, outFeatures: 1, biasX: true, biasY: dims.arcDependentBias });
     this.relAttn = new Biaffine(backend, { name: 'attn.rel', inFeatures: dims.relMlp, outFeatures: dims.numLabels, biasX: true, biasY: true });
     if (dims.lstmLayers < 1) throw new RangeError('the parser needs at least one BiLSTM layer');
   }

@@ -57,6 +57,7 @@ export class Parser {
       lstmDropout: a.lstmDropout,
       mlpDropout: a.mlpDropout,
       learnedBlockScale: a.blockWeighting === 'learned-sigmoid',
+      arcDependentBias: d.kind === 'graph',
     });
     this.labelIndex = new Map(d.labels.map((l, i) => [l, i]));
   }
