@@ -195,7 +195,7 @@ export function register(program: Command): void {
     .option('--batch-size <n>', 'taggers: sentences per batch (default 32)')
     .option('--batch-tokens <n>', 'parsers: tokens per batch (default 5000)')
     .option('--arc-mlp <n>', 'parsers: arc MLP width (default dep 500, sdp/eud 600)')
-    .option('--rel-mlp <n>', 'parsers: label MLP width (default dep 100, sdp/eud 600; the label biaffine has (n+1)²·labels weights)')
+    .option('--rel-mlp <n>', 'parsers: label MLP width (default dep and eud 100, sdp 600; the label biaffine has (n+1)²·labels weights)')
     .option('--seed <n>', 'random seed', '1')
     .option('--home <dir>', 'data home (default $ACE_DATA_HOME)')
     .option('--cache-dir <dir>', 'embedding cache (default $ACE_CACHE_DIR)')

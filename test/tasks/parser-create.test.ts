@@ -116,6 +116,12 @@ test('enhanced UD on ud-ewt is an ELAS graph task (task eud, or sdp on CoNLL-U d
   const task = await createParserTask({ task: 'eud', data: 'ud-ewt', candidates: ['casing'], dataHome: home, cacheDir, backend, limit: 20, architecture: SMALL.architecture! });
   assert.equal(task.metricName, 'ELAS');
   assert.equal(task.parser.description.kind, 'graph');
+  // Its ~380 labels get the dependency parser's label MLP unless the caller sets one; sdp keeps the 2018 width.
+  const { relMlp: _, ...noRel } = SMALL.architecture!;
+  const eud = await createParserTask({ task: 'eud', data: 'ud-ewt', candidates: ['casing'], dataHome: home, cacheDir, backend, limit: 20, architecture: noRel });
+  assert.equal(eud.parser.description.architecture.relMlp, 100);
+  const sdp = await createParserTask({ task: 'sdp', data: 'ud-ewt', candidates: ['casing'], dataHome: home, cacheDir, backend, limit: 20, architecture: noRel });
+  assert.equal(sdp.parser.description.architecture.relMlp, 600);
 });
 
 test('misconfigured parser tasks are refused with a usage error', { skip }, async () => {
