@@ -36,6 +36,8 @@ export interface TrainFlags {
   batchSize?: string;
   /** Parsers: tokens per batch. */
   batchTokens?: string;
+  /** A bundle whose weights start the model where names and shapes agree. */
+  initFrom?: string;
   seed: string;
   home?: string;
   cacheDir?: string;
@@ -146,6 +148,11 @@ export async function runTrain(flags: TrainFlags, stderr: NodeJS.WritableStream 
     events: { ...cacheEventLogger(stderr), batch: onBatch },
   });
   stderr.write(`training ${taskName} on ${flags.data} with ${task.candidateNames.join(', ')} (backend ${ctx.backend.info.name}, ${ctx.backend.info.blas})\n`);
+  if (flags.initFrom !== undefined) {
+    if (!task.warmStart) throw new UsageError(`task ${taskName} cannot start from a bundle`);
+    const r = task.warmStart(resolve(flags.initFrom));
+    stderr.write(`warm start from ${flags.initFrom}: ${r.copied.length} tensors copied${r.kept.length ? `; fresh: ${r.kept.join(', ')}` : ''}\n`);
+  }
   task.beginEpisode({ selection: task.candidateNames.map(() => true), blockWeighting: 'none' });
   const log = join(out, 'train.log.jsonl');
   let best = { epoch: 0, dev: -Infinity };
@@ -171,7 +178,7 @@ export async function runTrain(flags: TrainFlags, stderr: NodeJS.WritableStream 
   const hasTest = datasetSpec(flags.data).files.test !== undefined;
   const test = hasTest ? await task.evaluate('test').then((t) => t.score).catch(() => null) : null;
   const summary: TrainSummary = { bestEpoch: best.epoch, bestDev: best.dev, test, metric: task.metricName, seconds: (performance.now() - started) / 1000, tokensPerSecond };
-  writeJsonAtomic(join(out, 'results.json'), { task: taskName, data: flags.data, embeddings: task.candidateNames, seed, ...summary });
+  writeJsonAtomic(join(out, 'results.json'), { task: taskName, data: flags.data, embeddings: task.candidateNames, seed, ...(flags.initFrom !== undefined ? { initFrom: resolve(flags.initFrom) } : {}), ...summary });
   stderr.write(`best dev ${task.metricName} ${best.dev.toFixed(2)} (epoch ${best.epoch})${test !== null ? ` · test ${test.toFixed(2)}` : ''} · model in ${join(out, 'model')}\n`);
   return summary;
 }
@@ -196,6 +203,7 @@ export function register(program: Command): void {
     .option('--batch-tokens <n>', 'parsers: tokens per batch (default 5000)')
     .option('--arc-mlp <n>', 'parsers: arc MLP width (default dep 500, sdp/eud 600)')
     .option('--rel-mlp <n>', 'parsers: label MLP width (default dep and eud 100, sdp 600; the label biaffine has (n+1)²·labels weights)')
+    .option('--init-from <dir>', 'start from a bundle\'s weights where names and shapes agree (same candidates and training data; e.g. a dep model for eud)')
     .option('--seed <n>', 'random seed', '1')
     .option('--home <dir>', 'data home (default $ACE_DATA_HOME)')
     .option('--cache-dir <dir>', 'embedding cache (default $ACE_CACHE_DIR)')

@@ -24,7 +24,7 @@ export {
   type HasLearningRate, type ReduceLrOnPlateauOptions, type ReduceLrOnPlateauState, type ExponentialLrState,
 } from './optim/schedulers.js';
 export {
-  encodeTensors, decodeTensors, saveTensors, loadTensors, saveParams, loadParams,
-  TENSOR_FILE_MAGIC, TENSOR_FILE_VERSION, type LoadParamsOptions,
+  encodeTensors, decodeTensors, saveTensors, loadTensors, saveParams, loadParams, loadMatchingParams,
+  TENSOR_FILE_MAGIC, TENSOR_FILE_VERSION, type LoadParamsOptions, type PartialLoad,
 } from './serialize.js';
 export { gradCheck, randomProjection, projectionLoss, type GradTarget, type GradCheckOptions, type GradCheckReport, type GradCheckFailure } from './gradcheck.js';

@@ -134,6 +134,32 @@ export function loadParams(path: string, params: readonly Param[], options: Load
   for (const p of params) p.value.set(byName.get(p.name)!.data);
 }
 
+/** Which parameters a partial load filled from the file, and which it left as they were. */
+export interface PartialLoad {
+  copied: string[];
+  kept: string[];
+}
+
+/**
+ * Copy into `params` every tensor of the file with the same name and shape; the others keep their values. For warm
+ * starts from a related model (a head with another label count, a scorer of another shape).
+ */
+export function loadMatchingParams(path: string, params: readonly Param[]): PartialLoad {
+  const byName = new Map(loadTensors(path).map((t) => [t.name, t]));
+  const copied: string[] = [];
+  const kept: string[] = [];
+  for (const p of params) {
+    const t = byName.get(p.name);
+    if (t && t.shape.length === p.shape.length && t.shape.every((d, i) => d === p.shape[i])) {
+      p.value.set(t.data);
+      copied.push(p.name);
+    } else {
+      kept.push(p.name);
+    }
+  }
+  return { copied, kept };
+}
+
 function align4(n: number): number {
   return (n + 3) & ~3;
 }

@@ -56,4 +56,6 @@ export interface SearchableTask {
   predict(split: Split): Promise<unknown>;
   /** Score a majority vote over several models' predictions on a split. */
   scoreVote(predictions: readonly unknown[], split: Split): Promise<Evaluation>;
+  /** Models that can start from a saved bundle's weights (tensors of the same name and shape). */
+  warmStart?(dir: string): { copied: string[]; kept: string[] };
 }

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getBackend } from '../../src/engine/backend/select.js';
 import type { Backend } from '../../src/engine/backend/backend.js';
-import { decodeTensors, encodeTensors, loadParams, loadTensors, saveParams, saveTensors } from '../../src/engine/serialize.js';
+import { decodeTensors, encodeTensors, loadMatchingParams, loadParams, loadTensors, saveParams, saveTensors } from '../../src/engine/serialize.js';
 import { Param, collectParams } from '../../src/engine/param.js';
 import { Embedding } from '../../src/engine/layers/embedding.js';
 import { BlockLinear } from '../../src/engine/layers/block-linear.js';
@@ -125,6 +125,29 @@ test('saving parameters, optimizer state and RNG state resumes training bit for 
     resumed.opt.setState({ kind: m.kind, lr: m.lr, steps: m.steps, tensors: loadTensors(join(dir, 'optim.bin')) });
     resumed.trainRng.setState(m.rng);
     assert.deepEqual([resumed.step(), resumed.step()], expected.slice(3));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('loadMatchingParams copies tensors whose name and shape agree and leaves the others untouched', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ace-partial-'));
+  try {
+    const a = new Param('a', [2, 3]);
+    const b = new Param('b', [4]);
+    a.value.set([1, 2, 3, 4, 5, 6]);
+    b.value.set([7, 8, 9, 10]);
+    saveParams(join(dir, 'p.bin'), [a, b]);
+    const a2 = new Param('a', [2, 3]);
+    const b2 = new Param('b', [5]); // another shape: kept
+    const c2 = new Param('c', [1]); // absent from the file: kept
+    b2.value.fill(-1);
+    c2.value.fill(-2);
+    const r = loadMatchingParams(join(dir, 'p.bin'), [a2, b2, c2]);
+    assert.deepEqual(r, { copied: ['a'], kept: ['b', 'c'] });
+    assert.deepEqual([...a2.value], [1, 2, 3, 4, 5, 6]);
+    assert.deepEqual([...b2.value], [-1, -1, -1, -1, -1]);
+    assert.deepEqual([...c2.value], [-2]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

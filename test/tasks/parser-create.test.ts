@@ -124,6 +124,25 @@ test('enhanced UD on ud-ewt is an ELAS graph task (task eud, or sdp on CoNLL-U d
   assert.equal(sdp.parser.description.architecture.relMlp, 600);
 });
 
+test('an eud parser warm-starts from a dep bundle: the encoder and MLPs are copied, the scorers of other shapes stay fresh', { skip }, async () => {
+  const dep = await createTask(request('dep', 'ud-ewt')) as Awaited<ReturnType<typeof createParserTask>>;
+  const bundle = join(root, 'dep-for-warm-start');
+  await dep.saveCheckpoint(bundle);
+  const eud = await createTask(request('eud', 'ud-ewt')) as Awaited<ReturnType<typeof createParserTask>>;
+  const r = eud.warmStart(bundle);
+  // The graph arc scorer has a bias on both sides ([in+1, 1, in+1]) and its own label count.
+  assert.deepEqual(r.kept.sort(), ['attn.arc.weight', 'attn.rel.weight']);
+  const source = new Map(dep.parser.params.map((p) => [p.name, p.value]));
+  const bytes = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+  for (const p of eud.parser.params) {
+    if (!r.kept.includes(p.name)) assert.ok(bytes(p.value).equals(bytes(source.get(p.name)!)), p.name);
+  }
+  assert.ok(r.copied.some((n) => n.startsWith('encoder.lstm0')) && r.copied.includes('encoder.root'));
+  // Other candidates (here: another character vocabulary and block layout) are refused, naming the file.
+  const other = await createTask(request('eud', 'ud-ewt', { candidates: ['char'] })) as Awaited<ReturnType<typeof createParserTask>>;
+  assert.throws(() => other.warmStart(bundle), /model\.json.*same candidates/);
+});
+
 test('misconfigured parser tasks are refused with a usage error', { skip }, async () => {
   await assert.rejects(createTask(request('dep', 'sdp-sample')), (e: unknown) => e instanceof UsageError && /does not serve tree tasks/.test(e.message));
   await assert.rejects(createTask(request('eud', 'sdp-sample')), (e: unknown) => e instanceof UsageError && /CoNLL-U/.test(e.message));

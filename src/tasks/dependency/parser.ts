@@ -1,8 +1,8 @@
 // A trained-or-training biaffine parser: candidates as input blocks, the scorer network, its label set, and bundles on disk.
-import { loadBundleParams, readBundleJson, saveBundle } from '../shared/bundle.js';
+import { loadBundleParams, readBundleJson, saveBundle, warmStartFromBundle } from '../shared/bundle.js';
 import { join } from 'node:path';
 import type { Backend } from '../../engine/backend/backend.js';
-import type { Param } from '../../engine/index.js';
+import type { Param, PartialLoad } from '../../engine/index.js';
 import type { Candidate, CandidateSpec } from '../../embeddings/candidate.js';
 import type { Sentence } from '../../formats/types.js';
 import { InputError } from '../../util/errors.js';
@@ -104,6 +104,10 @@ export class Parser {
 
   loadParams(dir: string): void {
     loadBundleParams(dir, this.params);
+  }
+
+  warmStart(dir: string): PartialLoad {
+    return warmStartFromBundle(dir, PARSER_BUNDLE_FORMAT, 'parser', this.description, this.params);
   }
 }
 

@@ -1,7 +1,7 @@
 // Model bundles on disk: model.json (format, version, description) beside params.bin, shared by every task model.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadParams, saveParams, type Param } from '../../engine/index.js';
+import { loadMatchingParams, loadParams, saveParams, type Param, type PartialLoad } from '../../engine/index.js';
 import { writeJsonAtomic } from '../../util/atomic-fs.js';
 import { InputError } from '../../util/errors.js';
 
@@ -40,4 +40,25 @@ export function readBundleJson(dir: string, format: string, what: string, requir
     throw new InputError(file, undefined, 'selection and candidates differ in length');
   }
   return raw;
+}
+
+/**
+ * Start a model from another bundle's weights: every tensor with the same name and shape is copied, the rest keep
+ * their fresh values. The bundle must share the model's candidates and vocabularies, or same-shaped rows (a character
+ * table, a feature table) would mean other symbols. Refuses a bundle that gives nothing to copy.
+ */
+export function warmStartFromBundle(
+  dir: string, format: string, what: string, model: { candidates: unknown; vocabs: unknown }, params: readonly Param[],
+): PartialLoad {
+  const raw = readBundleJson(dir, format, what, ['candidates', 'vocabs']);
+  const file = join(dir, 'model.json');
+  if (JSON.stringify(raw.candidates) !== JSON.stringify(model.candidates)) {
+    throw new InputError(file, undefined, 'a warm start needs the same candidates as the new model (their names, kinds and options)');
+  }
+  if (JSON.stringify(raw.vocabs) !== JSON.stringify(model.vocabs)) {
+    throw new InputError(file, undefined, 'a warm start needs the same character and feature vocabularies (train the bundle on the same training data)');
+  }
+  const r = loadMatchingParams(join(dir, 'params.bin'), params);
+  if (r.copied.length === 0) throw new InputError(join(dir, 'params.bin'), undefined, 'no tensor matches the new model by name and shape');
+  return r;
 }

@@ -1,7 +1,7 @@
 // What every task model of the search shares: episode settings, optimizer and schedule rebuilt per episode, and
 // the state / checkpoint files. Subclasses bring the model, the optimizer recipe, the epoch loop and the metric.
 import { mkdirSync } from 'node:fs';
-import type { Optimizer } from '../../engine/index.js';
+import type { Optimizer, PartialLoad } from '../../engine/index.js';
 import { Rng } from '../../util/rng.js';
 import type { EpisodeSettings, EpochResult, Evaluation, SearchableTask, Split } from '../task.js';
 import { loadTrainingState, saveTrainingState } from './training-state.js';
@@ -12,6 +12,8 @@ export interface EpisodicModel {
   /** Writes the bundle; `extra` overrides description fields (the selection the parameters were trained with). */
   save(dir: string, extra?: Record<string, unknown>): void;
   loadParams(dir: string): void;
+  /** Copies the weights of a related bundle that fit (same candidates and vocabularies; see warmStartFromBundle). */
+  warmStart(dir: string): PartialLoad;
 }
 
 export interface Schedule<S> {
@@ -111,6 +113,11 @@ export abstract class EpisodicTask<S, Sch extends Schedule<S>> implements Search
     const selection = this.savedSelection(dir);
     this.model.loadParams(dir);
     this.settings = { ...this.settings, selection: [...selection] };
+  }
+
+  /** Before training: start from another bundle's weights where names and shapes agree. */
+  warmStart(dir: string): PartialLoad {
+    return this.model.warmStart(dir);
   }
 
   async predict(split: Split): Promise<unknown> {

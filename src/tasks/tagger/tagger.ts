@@ -1,7 +1,7 @@
 // A trained-or-training sequence labeller: candidates as input blocks, the BiLSTM-CRF, its label set, and bundles on disk.
-import { loadBundleParams, readBundleJson, saveBundle } from '../shared/bundle.js';
+import { loadBundleParams, readBundleJson, saveBundle, warmStartFromBundle } from '../shared/bundle.js';
 import type { Backend } from '../../engine/backend/backend.js';
-import type { SeqLayout } from '../../engine/index.js';
+import type { PartialLoad, SeqLayout } from '../../engine/index.js';
 import type { Candidate, CandidateSpec } from '../../embeddings/candidate.js';
 import type { Sentence, TaggedSentence } from '../../formats/types.js';
 import { convert, type TagScheme } from '../../formats/tag-schemes.js';
@@ -145,6 +145,10 @@ export class Tagger {
 
   loadParams(dir: string): void {
     loadBundleParams(dir, this.params);
+  }
+
+  warmStart(dir: string): PartialLoad {
+    return warmStartFromBundle(dir, BUNDLE_FORMAT, 'tagger', this.description, this.params);
   }
 }
 
