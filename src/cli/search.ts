@@ -204,7 +204,7 @@ export function registerSearch(program: Command, createTask: CreateTask): void {
     .option('--epochs-per-episode <n>', 'training epochs per episode (default 1)')
     .addOption(new Option('--baseline <kind>', 'run a baseline instead of ACE').choices(['all', 'random', 'all-weight', 'ensemble']))
     .option('--config <file>', 'YAML/JSON file declaring more candidates (kept in command.json for --resume)')
-    .option('--limit <n>', 'use only the first N training sentences')
+    .option('--limit <n>', 'use only the first N training sentences and the first max(50, N/4) dev and test sentences')
     .option('--hidden <n>', 'BiLSTM size per direction (default: tagger 256, dep 400, sdp/eud 600)')
     .option('--seed <n>', 'random seed (default 1)')
     .option('--threads <n>', 'BLAS threads (default: BLAS\'s own)')

@@ -193,7 +193,7 @@ export function register(program: Command): void {
     .option('--config <file>', 'YAML/JSON file declaring more candidates')
     .option('--epochs <n>', 'maximum epochs', '30')
     .requiredOption('--out <dir>', 'output folder (model bundle, log, results)')
-    .option('--limit <n>', 'use only the first N training sentences')
+    .option('--limit <n>', 'use only the first N training sentences and the first max(50, N/4) dev and test sentences')
     .option('--hidden <n>', 'BiLSTM size per direction (default: tagger 256, dep 400, sdp/eud 600)')
     .option('--layers <n>', 'parsers: stacked BiLSTM layers (default 3)')
     .option('--decoder <name>', `task dep: ${TREE_DECODERS.join(' | ')} (default mst, non-projective; eisner is projective)`)

@@ -33,7 +33,7 @@ export interface ParserRequest {
   dataHome: string;
   cacheDir: string;
   backend: Backend;
-  /** Use only the first N training sentences (and N/4 dev and test, at least 50) — for demos and tests. */
+  /** Use only the first N training sentences (and the first max(50, N/4) dev and test sentences) — for demos and tests. */
   limit?: number;
   /** Over the kind's defaults (parser-options.ts); `blockWeighting: 'learned-sigmoid'` for the All+Weight baseline. */
   architecture?: Partial<ParserArchitecture>;

@@ -21,7 +21,7 @@ export interface TaggerRequest {
   dataHome: string;
   cacheDir: string;
   backend: Backend;
-  /** Use only the first N training sentences (and N/4 dev) — for demos and tests. */
+  /** Use only the first N training sentences (and the first max(50, N/4) dev and test sentences) — for demos and tests. */
   limit?: number;
   architecture?: Partial<TaggerArchitecture>;
   training?: Partial<TrainingOptions>;
