@@ -16,6 +16,7 @@ const commandModules: Array<() => Promise<{ register: (p: Command) => void }>> =
   () => import('./embed.js'),
   () => import('./train.js'),
   () => import('./eval.js'),
+  () => import('./calibrate.js'),
   () => import('./predict.js'),
   () => import('./search.js'),
   () => import('./report.js'),

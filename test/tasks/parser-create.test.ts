@@ -11,6 +11,8 @@ import { createTask, TASK_NAMES, type ParserOverrides, type TaskFactoryRequest }
 import { createParserTask, defaultParserTask } from '../../src/tasks/dependency/create.js';
 import { isParserBundle, loadParser, predictParses } from '../../src/tasks/dependency/load.js';
 import { UsageError } from '../../src/util/errors.js';
+import { storeThreshold, sweepThresholds } from '../../src/tasks/graph/calibrate.js';
+import { enhancedScores } from '../../src/metrics/graph.js';
 import { dataHome, dataSkip } from '../helpers/data-home.js';
 
 const skip = dataSkip();
@@ -141,6 +143,36 @@ test('an eud parser warm-starts from a dep bundle: the encoder and MLPs are copi
   // Other candidates (here: another character vocabulary and block layout) are refused, naming the file.
   const other = await createTask(request('eud', 'ud-ewt', { candidates: ['char'] })) as Awaited<ReturnType<typeof createParserTask>>;
   assert.throws(() => other.warmStart(bundle), /model\.json.*same candidates/);
+});
+
+test('calibrating an eud bundle: the sweep decodes as the bundle does at each threshold, and the stored threshold is read back', { skip }, async () => {
+  const task = await createTask(request('eud', 'ud-ewt'));
+  task.beginEpisode({ selection: [true, true], blockWeighting: 'none' });
+  await task.trainEpoch();
+  await task.trainEpoch();
+  const bundle = join(root, 'eud-calibrate');
+  await task.saveCheckpoint(bundle);
+  const dev = (await loadGraphs(home, 'ud-ewt', 'dev')).slice(0, 30);
+  const parser = await loadParser(bundle, { cacheDir, backend });
+  const thresholds = [-2, 0, 2];
+  const c = await sweepThresholds(parser, dev, thresholds);
+  assert.deepEqual(c.table.map((r) => r.threshold), thresholds);
+  assert.equal(c.metric, 'ELAS');
+  assert.ok(new Set(c.table.map((r) => r.score)).size > 1, `thresholds should matter: ${JSON.stringify(c.table)}`);
+  for (const row of c.table) {
+    storeThreshold(bundle, row.threshold);
+    const reloaded = await loadParser(bundle, { cacheDir, backend });
+    assert.equal(reloaded.objective.kind === 'graph' && reloaded.objective.options.threshold, row.threshold);
+    const parses = await predictParses(reloaded, dev);
+    assert.ok(parses.kind === 'graph');
+    if (parses.kind === 'graph') assert.equal(row.score, 100 * enhancedScores(dev, parses.graphs).elas.f1, `threshold ${row.threshold}`);
+    await reloaded.dispose();
+  }
+  assert.equal(c.best.score, Math.max(...c.table.map((r) => r.score)));
+  await parser.dispose();
+  const tree = join(root, 'dep-not-calibrated');
+  await (await createTask(request('dep', 'ud-ewt'))).saveCheckpoint(tree);
+  assert.throws(() => storeThreshold(tree, 1), /not a graph parser bundle/);
 });
 
 test('misconfigured parser tasks are refused with a usage error', { skip }, async () => {

@@ -106,11 +106,18 @@ export async function predictParses(parser: LoadedParser, sentences: readonly Se
     if (i >= 0) throw new UsageError(`model ${parser.dir} reads the input column "${column}", which sentence ${sentences[i].id ?? i + 1} lacks`);
   }
   const selection = parser.description.selection;
+  const sources = await frozenSourcesFor(parser, sentences);
+  const o = parser.objective;
+  if (o.kind === 'graph') return { kind: 'graph', graphs: sentences.length === 0 ? [] : parser.predict(o, sentences, sources, selection) };
+  return { kind: 'dependency', trees: sentences.length === 0 ? [] : parser.predict(o, sentences, sources, selection) };
+}
+
+/** Frozen rows of the sentences for the candidates the bundle's selection uses (null for the others). */
+export async function frozenSourcesFor(parser: LoadedParser, sentences: readonly Sentence[]): Promise<(FrozenRows | null)[]> {
+  const selection = parser.description.selection;
   const used = parser.candidates.map((c, i) => (c.frozen && selection[i] ? i : -1)).filter((i) => i >= 0);
   const rows = sentences.length === 0 ? [] : await prepareFrozenSources(used.map((i) => parser.candidates[i]), sentences, { cache: null, setId: 'predict' });
   const sources: (FrozenRows | null)[] = parser.candidates.map(() => null);
   used.forEach((i, k) => (sources[i] = rows[k] ?? null));
-  const o = parser.objective;
-  if (o.kind === 'graph') return { kind: 'graph', graphs: sentences.length === 0 ? [] : parser.predict(o, sentences, sources, selection) };
-  return { kind: 'dependency', trees: sentences.length === 0 ? [] : parser.predict(o, sentences, sources, selection) };
+  return sources;
 }
