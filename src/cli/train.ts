@@ -180,6 +180,9 @@ export async function runTrain(flags: TrainFlags, stderr: NodeJS.WritableStream 
   const summary: TrainSummary = { bestEpoch: best.epoch, bestDev: best.dev, test, metric: task.metricName, seconds: (performance.now() - started) / 1000, tokensPerSecond };
   writeJsonAtomic(join(out, 'results.json'), { task: taskName, data: flags.data, embeddings: task.candidateNames, seed, ...(flags.initFrom !== undefined ? { initFrom: resolve(flags.initFrom) } : {}), ...summary });
   stderr.write(`best dev ${task.metricName} ${best.dev.toFixed(2)} (epoch ${best.epoch})${test !== null ? ` · test ${test.toFixed(2)}` : ''} · model in ${join(out, 'model')}\n`);
+  if (task.metricName === 'ELAS' || task.metricName === 'LF') {
+    stderr.write(`the arc threshold is σ > 0.5; \`ace calibrate --model ${join(out, 'model')} --data ${flags.data}\` tunes it on dev\n`);
+  }
   return summary;
 }
 
