@@ -22,7 +22,7 @@ interface CalibrateFlags {
 function parseThresholds(v: string | undefined): readonly number[] {
   if (v === undefined) return DEFAULT_THRESHOLDS;
   const t = v.split(',').map((x) => Number(x.trim()));
-  if (t.length === 0 || t.some((x) => !Number.isFinite(x))) throw new UsageError(`--thresholds needs comma-separated numbers (arc logits), got '${v}'`);
+  if (t.some((x) => !Number.isFinite(x))) throw new UsageError(`--thresholds needs comma-separated numbers (arc logits), got '${v}'`);
   return t;
 }
 

@@ -123,7 +123,7 @@ export function loadParams(path: string, params: readonly Param[], options: Load
   for (const p of params) {
     const t = byName.get(p.name);
     if (!t) throw new InputError(path, p.name, 'tensor missing from the parameter file');
-    if (t.shape.length !== p.shape.length || t.shape.some((d, i) => d !== p.shape[i])) {
+    if (!sameShape(t.shape, p.shape)) {
       throw new InputError(path, p.name, `shape [${t.shape.join(', ')}] in the file, the model expects [${p.shape.join(', ')}]`);
     }
   }
@@ -150,7 +150,7 @@ export function loadMatchingParams(path: string, params: readonly Param[]): Part
   const kept: string[] = [];
   for (const p of params) {
     const t = byName.get(p.name);
-    if (t && t.shape.length === p.shape.length && t.shape.every((d, i) => d === p.shape[i])) {
+    if (t && sameShape(t.shape, p.shape)) {
       p.value.set(t.data);
       copied.push(p.name);
     } else {
@@ -158,6 +158,10 @@ export function loadMatchingParams(path: string, params: readonly Param[]): Part
     }
   }
   return { copied, kept };
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
 function align4(n: number): number {

@@ -1,4 +1,5 @@
 // THE interface the search sees: a task model that trains episode by episode on a selection of candidates.
+import type { PartialLoad } from '../engine/index.js';
 
 export type Split = 'train' | 'dev' | 'test';
 
@@ -57,5 +58,5 @@ export interface SearchableTask {
   /** Score a majority vote over several models' predictions on a split. */
   scoreVote(predictions: readonly unknown[], split: Split): Promise<Evaluation>;
   /** Models that can start from a saved bundle's weights (tensors of the same name and shape). */
-  warmStart?(dir: string): { copied: string[]; kept: string[] };
+  warmStart?(dir: string): PartialLoad;
 }

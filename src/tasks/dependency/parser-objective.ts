@@ -35,3 +35,6 @@ export interface ParserObjective<G extends Sentence, P, C> {
   /** One prediction per sentence from several models' predictions (the Ensemble baseline). */
   vote(predictions: readonly (readonly P[])[], lengths: readonly number[]): P[];
 }
+
+/** What prediction needs of an objective: the structure it decodes and the decoding itself. */
+export type ParserDecoder<P> = Pick<ParserObjective<Sentence, P, unknown>, 'kind' | 'decode'>;

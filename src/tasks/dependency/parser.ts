@@ -9,7 +9,7 @@ import { InputError } from '../../util/errors.js';
 import { Rng } from '../../util/rng.js';
 import { InputBlocks, type BatchRef, type BlockVocabs, type FrozenRows } from '../shared/input-blocks.js';
 import { BiaffineNetwork, type ParserScores } from './biaffine-network.js';
-import type { ParserObjective } from './parser-objective.js';
+import type { ParserDecoder } from './parser-objective.js';
 import { PARSER_KINDS, type ParserArchitecture, type ParserKind } from './parser-options.js';
 import { layoutOf, makeBatch, tokenBatches } from './token-batches.js';
 
@@ -82,8 +82,8 @@ export class Parser {
   }
 
   /** Predictions for sentences whose frozen rows come from `sources` (one per candidate, null for trainable ones). */
-  predict<G extends Sentence, P, C>(
-    objective: ParserObjective<G, P, C>, sentences: readonly Sentence[], sources: readonly (FrozenRows | null)[],
+  predict<P>(
+    objective: ParserDecoder<P>, sentences: readonly Sentence[], sources: readonly (FrozenRows | null)[],
     selection: readonly boolean[] = this.description.selection, tokenBudget = PREDICT_TOKEN_BUDGET,
   ): P[] {
     if (objective.kind !== this.description.kind) throw new Error(`a ${objective.kind} objective cannot decode a ${this.description.kind} parser`);

@@ -5,9 +5,9 @@ import type { GraphSentence } from '../../formats/types.js';
 import { writeJsonAtomic } from '../../util/atomic-fs.js';
 import { InputError } from '../../util/errors.js';
 import type { ParserScores } from '../dependency/biaffine-network.js';
-import type { ObjectiveLoss, ParserObjective } from '../dependency/parser-objective.js';
+import type { ParserDecoder } from '../dependency/parser-objective.js';
 import { frozenSourcesFor, type LoadedParser } from '../dependency/load.js';
-import { GraphObjective, type GraphGold, type PredictedGraph } from './graph-objective.js';
+import { GraphObjective, type PredictedGraph } from './graph-objective.js';
 
 /** Logit thresholds tried by default: σ from 0.27 to 0.95 (0 is the σ > 0.5 rule of Dozat & Manning 2018). */
 export const DEFAULT_THRESHOLDS: readonly number[] = Object.freeze([-1, -0.5, 0, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2, 2.5, 3]);
@@ -25,40 +25,15 @@ export interface Calibration {
   metric: string;
 }
 
-/**
- * Decodes each batch once per threshold; a sentence's "prediction" is its graph at every threshold. Only decoding is
- * defined: this objective exists to run Parser.predict's forward passes once for the whole sweep.
- */
-class ThresholdSweep implements ParserObjective<GraphSentence, PredictedGraph[], GraphGold> {
-  readonly kind = 'graph' as const;
-  readonly metricName: string;
-  readonly settings: Readonly<Record<string, unknown>>;
-
-  constructor(private readonly decoders: readonly GraphObjective[]) {
-    this.metricName = decoders[0].metricName;
-    this.settings = decoders[0].settings;
-  }
-
-  decode(scores: ParserScores, labels: readonly string[]): PredictedGraph[][] {
-    const perThreshold = this.decoders.map((d) => d.decode(scores, labels));
-    return Array.from({ length: scores.batch }, (_, b) => perThreshold.map((graphs) => graphs[b]));
-  }
-
-  labelSet(): string[] {
-    throw new Error('a threshold sweep only decodes');
-  }
-  encode(): GraphGold {
-    throw new Error('a threshold sweep only decodes');
-  }
-  loss(): ObjectiveLoss {
-    throw new Error('a threshold sweep only decodes');
-  }
-  evaluate(): never {
-    throw new Error('a threshold sweep only decodes');
-  }
-  vote(): PredictedGraph[][] {
-    throw new Error('a threshold sweep only decodes');
-  }
+/** Decodes each batch once per threshold: a sentence's prediction is its graph at every threshold. */
+function thresholdSweep(decoders: readonly GraphObjective[]): ParserDecoder<PredictedGraph[]> {
+  return {
+    kind: 'graph',
+    decode: (scores: ParserScores, labels: readonly string[]) => {
+      const perThreshold = decoders.map((d) => d.decode(scores, labels));
+      return Array.from({ length: scores.batch }, (_, b) => perThreshold.map((graphs) => graphs[b]));
+    },
+  };
 }
 
 /** Scores the parser's graphs on `gold` at each threshold (its other decoding settings unchanged). */
@@ -69,7 +44,7 @@ export async function sweepThresholds(parser: LoadedParser, gold: readonly Graph
   if (gold.length === 0) throw new RangeError('no sentences to calibrate on');
   const decoders = thresholds.map((threshold) => new GraphObjective(parser.backend, { ...base.options, threshold }));
   const sources = await frozenSourcesFor(parser, gold);
-  const graphs = parser.predict(new ThresholdSweep(decoders), gold, sources);
+  const graphs = parser.predict(thresholdSweep(decoders), gold, sources);
   const table = decoders.map((d, k) => ({ threshold: thresholds[k], score: d.evaluate(gold, graphs.map((g) => g[k])).score }));
   const best = table.reduce((a, b) => (b.score > a.score || (b.score === a.score && b.threshold < a.threshold) ? b : a));
   return { best, table, metric: base.metricName };
