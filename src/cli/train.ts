@@ -34,6 +34,8 @@ export interface TrainFlags {
   lr?: string;
   /** Taggers: sentences per batch. */
   batchSize?: string;
+  /** Taggers: epochs without a dev gain before the learning rate halves. */
+  patience?: string;
   /** Parsers: tokens per batch. */
   batchTokens?: string;
   /** A bundle whose weights start the model where names and shapes agree. */
@@ -77,11 +79,13 @@ function modelSettings(taskName: string, flags: TrainFlags): Pick<TaskFactoryReq
         ...(flags.optimizer ? { optimizer: flags.optimizer as 'sgd' | 'adam' } : {}),
         ...(flags.lr ? { lr: positive('lr', flags.lr)! } : flags.optimizer === 'adam' ? { lr: 1e-3 } : {}),
         ...(flags.batchSize ? { batchSize: wholePositive('batch-size', flags.batchSize) } : {}),
+        ...(flags.patience ? { patience: wholePositive('patience', flags.patience) } : {}),
       },
     };
   }
   if (flags.optimizer !== undefined) throw new UsageError('--optimizer applies to taggers; parsers train with Adam (set --lr)');
   if (flags.batchSize !== undefined) throw new UsageError('--batch-size applies to taggers; parsers batch by tokens (set --batch-tokens)');
+  if (flags.patience !== undefined) throw new UsageError('--patience applies to taggers; parsers decay their learning rate every step');
   if (flags.decoder !== undefined && !(TREE_DECODERS as readonly string[]).includes(flags.decoder)) {
     throw new UsageError(`--decoder must be one of ${TREE_DECODERS.join(', ')}, got '${flags.decoder}'`);
   }
@@ -203,6 +207,7 @@ export function register(program: Command): void {
     .option('--optimizer <name>', 'taggers: sgd (default, lr 0.1) or adam (lr 1e-3); parsers always use Adam')
     .option('--lr <x>', 'initial learning rate (parsers: dep 2e-3, sdp/eud 1e-3)')
     .option('--batch-size <n>', 'taggers: sentences per batch (default 32)')
+    .option('--patience <n>', 'taggers: epochs without a better dev score before the learning rate halves (default 5)')
     .option('--batch-tokens <n>', 'parsers: tokens per batch (default 5000)')
     .option('--arc-mlp <n>', 'parsers: arc MLP width (default dep 500, sdp/eud 600)')
     .option('--rel-mlp <n>', 'parsers: label MLP width (default dep and eud 100, sdp 600; the label biaffine has (n+1)²·labels weights)')

@@ -113,6 +113,7 @@ test('ace train refuses flags of the other model kind', { skip }, async () => {
   await assert.rejects(runTrain({ ...trainFlags('chunk', 'conll2000', out), layers: undefined, batchTokens: '800' }, sink), (e: unknown) => e instanceof UsageError && /--batch-tokens apply to parser tasks only/.test(e.message));
   await assert.rejects(runTrain(trainFlags('dep', 'ud-ewt', out, { batchSize: '8' }), sink), (e: unknown) => e instanceof UsageError && /parsers batch by tokens/.test(e.message));
   await assert.rejects(runTrain(trainFlags('dep', 'ud-ewt', out, { batchTokens: '0' }), sink), (e: unknown) => e instanceof UsageError && /--batch-tokens needs a positive integer/.test(e.message));
+  await assert.rejects(runTrain(trainFlags('dep', 'ud-ewt', out, { patience: '3' }), sink), (e: unknown) => e instanceof UsageError && /--patience applies to taggers/.test(e.message));
   await assert.rejects(runTrain({ ...trainFlags('chunk', 'conll2000', out), layers: undefined, relMlp: '50' }, sink), (e: unknown) => e instanceof UsageError && /--rel-mlp apply to parser tasks only/.test(e.message));
 });
 
