@@ -1,5 +1,5 @@
 // `ace train`: trains one task model (tagger or parser) on a dataset with the given embeddings, keeping the best-dev bundle.
-import { mkdirSync, appendFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import cliProgress from 'cli-progress';
@@ -10,17 +10,21 @@ import { TREE_DECODERS, type TreeDecoder } from '../tasks/dependency/tree-object
 import { datasetSpec } from '../datasets/registry.js';
 import type { BatchInfo } from '../tasks/tagger/tagger-task.js';
 import { loadCandidateConfig } from '../embeddings/registry.js';
+import type { CandidateSpec } from '../embeddings/candidate.js';
+import { StateStore } from '../search/state-store.js';
 import { writeJsonAtomic } from '../util/atomic-fs.js';
 import { UsageError } from '../util/errors.js';
 import { cacheEventLogger, cliContext } from './context.js';
 
 export interface TrainFlags {
   task?: string;
-  data: string;
-  embeddings: string;
+  data?: string;
+  embeddings?: string;
   config?: string;
-  epochs: string;
-  out: string;
+  epochs?: string;
+  out?: string;
+  /** A run folder whose saved command and last epoch's state training continues from. */
+  resume?: string;
   limit?: string;
   hidden?: string;
   /** Parsers only: stacked BiLSTM layers. */
@@ -40,13 +44,16 @@ export interface TrainFlags {
   batchTokens?: string;
   /** A bundle whose weights start the model where names and shapes agree. */
   initFrom?: string;
-  seed: string;
+  seed?: string;
   home?: string;
   cacheDir?: string;
   backend?: string;
   threads?: string;
   progress: boolean;
 }
+
+const DEFAULT_EMBEDDINGS = 'glove,char,casing';
+const DEFAULT_EPOCHS = '30';
 
 function positive(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
@@ -67,7 +74,7 @@ function defaultTask(data: string): string {
 }
 
 /** Tagger settings (`architecture`, `training`) or parser settings (`parser`) from the flags, refusing those of the other kind. */
-function modelSettings(taskName: string, flags: TrainFlags): Pick<TaskFactoryRequest, 'architecture' | 'training' | 'parser'> {
+function modelSettings(taskName: string, flags: Partial<Record<ModelFlag, string>>): Pick<TaskFactoryRequest, 'architecture' | 'training' | 'parser'> {
   if (!isParserTask(taskName)) {
     const parserOnly = (['layers', 'decoder', 'batchTokens', 'arcMlp', 'relMlp'] as const).filter((k) => flags[k] !== undefined);
     if (parserOnly.length > 0) {
@@ -116,14 +123,77 @@ export interface TrainSummary {
   tokensPerSecond: number;
 }
 
-export async function runTrain(flags: TrainFlags, stderr: NodeJS.WritableStream = process.stderr): Promise<TrainSummary> {
-  const ctx = cliContext(flags);
-  const taskName = flags.task ?? defaultTask(flags.data);
-  const settings = modelSettings(taskName, flags);
+/** The flags that define a training run; `<out>/command.json` keeps them so `--resume` rebuilds the same model. */
+const MODEL_FLAGS = [
+  'task', 'data', 'embeddings', 'config', 'limit', 'hidden', 'layers', 'decoder', 'optimizer', 'lr', 'batchSize',
+  'patience', 'batchTokens', 'arcMlp', 'relMlp', 'initFrom', 'seed',
+] as const;
+type ModelFlag = (typeof MODEL_FLAGS)[number];
+
+interface TrainCommand {
+  command: 'train';
+  flags: Partial<Record<ModelFlag, string>> & { task: string; data: string; embeddings: string; seed: string };
+  epochs: string;
+  /** The --config file's candidates themselves, so a resume needs no config file. */
+  candidateConfig: CandidateSpec[];
+}
+
+/** What is committed with each epoch's state (under `<out>/state/gen-N/`). */
+interface TrainProgress {
+  epochsDone: number;
+  best: { epoch: number; dev: number };
+  /** Wall time of the earlier sessions of this run. */
+  seconds: number;
+  tokensPerSecond: number;
+}
+
+const COMMAND_FILE = 'command.json';
+
+const flagName = (k: string): string => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+/** The run's command: a new one from the flags (checked, saved later), or the saved one of `--resume DIR`. */
+function trainCommand(flags: TrainFlags): { command: TrainCommand; out: string; resume: boolean } {
+  if (flags.resume !== undefined) {
+    const out = resolve(flags.resume);
+    if (flags.out !== undefined && resolve(flags.out) !== out) throw new UsageError('--resume DIR trains in DIR; leave out --out');
+    const given = MODEL_FLAGS.filter((k) => flags[k] !== undefined);
+    if (given.length > 0) {
+      throw new UsageError(`--resume continues the saved command; ${given.map(flagName).join(', ')} cannot change (only --epochs, --threads and the paths)`);
+    }
+    const path = join(out, COMMAND_FILE);
+    if (!existsSync(path)) throw new UsageError(`${flags.resume} holds no training run to resume (no ${COMMAND_FILE})`);
+    const saved = JSON.parse(readFileSync(path, 'utf8')) as TrainCommand;
+    if (saved.command !== 'train') throw new UsageError(`${path} is not an \`ace train\` command (it is '${String(saved.command)}')`);
+    return { command: { ...saved, epochs: flags.epochs ?? saved.epochs }, out, resume: true };
+  }
+  if (flags.data === undefined) throw new UsageError('--data is required (or use --resume DIR)');
+  if (flags.out === undefined) throw new UsageError('--out is required (or use --resume DIR)');
   const out = resolve(flags.out);
+  if (existsSync(join(out, COMMAND_FILE))) throw new UsageError(`${flags.out} already holds a training run; use --resume ${flags.out} or another --out`);
+  const kept: TrainCommand['flags'] = { task: flags.task ?? defaultTask(flags.data), data: flags.data, embeddings: flags.embeddings ?? DEFAULT_EMBEDDINGS, seed: flags.seed ?? '1' };
+  for (const k of MODEL_FLAGS) {
+    if (k !== 'config' && flags[k] !== undefined && kept[k] === undefined) kept[k] = flags[k];
+  }
+  const candidateConfig = flags.config ? loadCandidateConfig(flags.config) : [];
+  return { command: { command: 'train', flags: kept, epochs: flags.epochs ?? DEFAULT_EPOCHS, candidateConfig }, out, resume: false };
+}
+
+/**
+ * Trains (or resumes) one model. Each epoch commits the model, optimizer, schedule and RNG state, so a killed run
+ * continues with `--resume DIR` from its last finished epoch, with the same batches and dropout masks it would have had.
+ */
+export async function runTrain(flags: TrainFlags, stderr: NodeJS.WritableStream = process.stderr): Promise<TrainSummary> {
+  const { command, out, resume } = trainCommand(flags);
+  const saved = command.flags;
+  const taskName = saved.task;
+  const settings = modelSettings(taskName, saved);
+  const epochs = wholePositive('epochs', command.epochs);
+  const seed = Number(saved.seed);
+  const ctx = cliContext(flags);
+  const store = new StateStore<TrainProgress>(out);
+  const latest = resume ? store.latest() : null;
+  if (resume && latest === null) throw new UsageError(`${out} has no finished epoch to resume from`);
   mkdirSync(out, { recursive: true });
-  const epochs = positive('epochs', flags.epochs)!;
-  const seed = Number(flags.seed);
   const bar = flags.progress && (stderr as NodeJS.WriteStream).isTTY ? new cliProgress.SingleBar({ format: 'epoch {epoch} |{bar}| {value}/{total} batches · loss {loss} · {tps} tok/s · ETA {eta_formatted}', stream: stderr as NodeJS.WriteStream }, cliProgress.Presets.shades_classic) : null;
   let lastLine = 0;
   const onBatch = (b: BatchInfo) => {
@@ -140,52 +210,71 @@ export async function runTrain(flags: TrainFlags, stderr: NodeJS.WritableStream 
   const started = performance.now();
   const task = await createTask({
     task: taskName,
-    data: flags.data,
-    candidates: flags.embeddings.split(',').map((s) => s.trim()).filter(Boolean),
-    candidateConfig: flags.config ? loadCandidateConfig(flags.config) : [],
+    data: saved.data,
+    candidates: saved.embeddings.split(',').map((s) => s.trim()).filter(Boolean),
+    candidateConfig: command.candidateConfig,
     seed,
     dataHome: ctx.dataHome,
     cacheDir: ctx.cacheDir,
     backend: ctx.backend,
-    limit: positive('limit', flags.limit),
+    limit: positive('limit', saved.limit),
     ...settings,
     events: { ...cacheEventLogger(stderr), batch: onBatch },
   });
-  stderr.write(`training ${taskName} on ${flags.data} with ${task.candidateNames.join(', ')} (backend ${ctx.backend.info.name}, ${ctx.backend.info.blas})\n`);
-  if (flags.initFrom !== undefined) {
-    if (!task.warmStart) throw new UsageError(`task ${taskName} cannot start from a bundle`);
-    const r = task.warmStart(resolve(flags.initFrom));
-    stderr.write(`warm start from ${flags.initFrom}: ${r.copied.length} tensors copied${r.kept.length ? `; fresh: ${r.kept.join(', ')}` : ''}\n`);
+  stderr.write(`training ${taskName} on ${saved.data} with ${task.candidateNames.join(', ')} (backend ${ctx.backend.info.name}, ${ctx.backend.info.blas})\n`);
+  let progress: TrainProgress = { epochsDone: 0, best: { epoch: 0, dev: -Infinity }, seconds: 0, tokensPerSecond: 0 };
+  if (latest !== null) {
+    await task.loadState(latest.taskDir);
+    progress = latest.state;
+    stderr.write(`resuming after epoch ${progress.epochsDone} (best dev ${progress.best.dev.toFixed(2)} at epoch ${progress.best.epoch})\n`);
+    // A raised total is kept, so a later plain --resume continues to it.
+    writeJsonAtomic(join(out, COMMAND_FILE), command);
+  } else {
+    if (saved.initFrom !== undefined) {
+      if (!task.warmStart) throw new UsageError(`task ${taskName} cannot start from a bundle`);
+      const r = task.warmStart(resolve(saved.initFrom));
+      stderr.write(`warm start from ${saved.initFrom}: ${r.copied.length} tensors copied${r.kept.length ? `; fresh: ${r.kept.join(', ')}` : ''}\n`);
+    }
+    task.beginEpisode({ selection: task.candidateNames.map(() => true), blockWeighting: 'none' });
+    writeJsonAtomic(join(out, COMMAND_FILE), command);
   }
-  task.beginEpisode({ selection: task.candidateNames.map(() => true), blockWeighting: 'none' });
   const log = join(out, 'train.log.jsonl');
-  let best = { epoch: 0, dev: -Infinity };
-  let tokensPerSecond = 0;
-  for (let e = 1; e <= epochs; e++) {
+  const exhausted = (): boolean => 'exhausted' in task && (task as { exhausted: boolean }).exhausted;
+  // Taggers stop when the plateau schedule exhausts the rate; parsers (per-step decay) run --epochs.
+  let stopped = exhausted();
+  for (let e = progress.epochsDone + 1; e <= epochs && !stopped; e++) {
     const r = await task.trainEpoch();
-    tokensPerSecond = r.tokensPerSecond;
     appendFileSync(log, JSON.stringify({ ...r, time: new Date().toISOString() }) + '\n');
-    const improved = r.devScore > best.dev;
-    if (improved) {
-      best = { epoch: e, dev: r.devScore };
-      await task.saveCheckpoint(join(out, 'model'));
-    }
+    const improved = r.devScore > progress.best.dev;
+    if (improved) await task.saveCheckpoint(join(out, 'model'));
+    progress = {
+      epochsDone: e,
+      best: improved ? { epoch: e, dev: r.devScore } : progress.best,
+      seconds: progress.seconds,
+      tokensPerSecond: r.tokensPerSecond,
+    };
+    // The best bundle is written before the state commits: a kill in between redoes this epoch on resume.
+    await store.commit(e, { ...progress, seconds: progress.seconds + (performance.now() - started) / 1000 }, (dir) => task.saveState(dir));
+    store.prune(e, null);
     stderr.write(`epoch ${e}: loss ${r.trainLoss.toFixed(3)} · dev ${task.metricName} ${r.devScore.toFixed(2)}${improved ? ' (best, saved)' : ''} · lr ${r.learningRate.toPrecision(3)} · ${Math.round(r.tokensPerSecond)} tok/s · ${r.seconds.toFixed(1)} s\n`);
-    // Taggers stop when the plateau schedule exhausts the rate; parsers (per-step decay) run --epochs.
-    if ('exhausted' in task && (task as { exhausted: boolean }).exhausted) {
-      stderr.write('learning rate fell below 1/1000 of its start: stopping\n');
-      break;
-    }
+    stopped = exhausted();
+    if (stopped) stderr.write('learning rate fell below 1/1000 of its start: stopping\n');
   }
+  const best = progress.best;
+  if (best.epoch === 0) throw new UsageError(`${out}: no epoch was trained (--epochs ${epochs} and ${progress.epochsDone} done)`);
   await task.loadCheckpoint(join(out, 'model'));
   // A dataset without a test split (sdp-sample) reports none, rather than a score over no sentences.
-  const hasTest = datasetSpec(flags.data).files.test !== undefined;
+  const hasTest = datasetSpec(saved.data).files.test !== undefined;
   const test = hasTest ? await task.evaluate('test').then((t) => t.score).catch(() => null) : null;
-  const summary: TrainSummary = { bestEpoch: best.epoch, bestDev: best.dev, test, metric: task.metricName, seconds: (performance.now() - started) / 1000, tokensPerSecond };
-  writeJsonAtomic(join(out, 'results.json'), { task: taskName, data: flags.data, embeddings: task.candidateNames, seed, ...(flags.initFrom !== undefined ? { initFrom: resolve(flags.initFrom) } : {}), ...summary });
+  const seconds = progress.seconds + (performance.now() - started) / 1000;
+  const summary: TrainSummary = { bestEpoch: best.epoch, bestDev: best.dev, test, metric: task.metricName, seconds, tokensPerSecond: progress.tokensPerSecond };
+  writeJsonAtomic(join(out, 'results.json'), {
+    task: taskName, data: saved.data, embeddings: task.candidateNames, seed, epochsDone: progress.epochsDone,
+    ...(saved.initFrom !== undefined ? { initFrom: resolve(saved.initFrom) } : {}), ...summary,
+  });
   stderr.write(`best dev ${task.metricName} ${best.dev.toFixed(2)} (epoch ${best.epoch})${test !== null ? ` · test ${test.toFixed(2)}` : ''} · model in ${join(out, 'model')}\n`);
   if (task.metricName === 'ELAS' || task.metricName === 'LF') {
-    stderr.write(`the arc threshold is σ > 0.5; \`ace calibrate --model ${join(out, 'model')} --data ${flags.data}\` tunes it on dev\n`);
+    stderr.write(`the arc threshold is σ > 0.5; \`ace calibrate --model ${join(out, 'model')} --data ${saved.data}\` tunes it on dev\n`);
   }
   return summary;
 }
@@ -195,11 +284,12 @@ export function register(program: Command): void {
     .command('train')
     .description('train a task model (BiLSTM-CRF tagger, biaffine dependency or semantic-graph parser) on a dataset with the given embeddings')
     .option('--task <name>', `task: ${TASK_NAMES.join('|')} (default: from the dataset)`)
-    .requiredOption('--data <name>', 'dataset name (see `ace data list`)')
-    .option('--embeddings <list>', 'comma-separated candidates (glove, use-l0, use-l1, char, casing, or names from --config)', 'glove,char,casing')
-    .option('--config <file>', 'YAML/JSON file declaring more candidates')
-    .option('--epochs <n>', 'maximum epochs', '30')
-    .requiredOption('--out <dir>', 'output folder (model bundle, log, results)')
+    .option('--data <name>', 'dataset name (see `ace data list`); required unless --resume')
+    .option('--embeddings <list>', `comma-separated candidates (glove, use-l0, use-l1, char, casing, or names from --config) (default: "${DEFAULT_EMBEDDINGS}")`)
+    .option('--config <file>', 'YAML/JSON file declaring more candidates (kept in command.json for --resume)')
+    .option('--epochs <n>', `maximum epochs (default: "${DEFAULT_EPOCHS}"; with --resume, the new total)`)
+    .option('--out <dir>', 'output folder (model bundle, log, results, per-epoch state); required unless --resume')
+    .option('--resume <dir>', 'continue the run in <dir> after its last finished epoch (same command; --epochs may raise the total)')
     .option('--limit <n>', 'use only the first N training sentences and the first max(50, N/4) dev and test sentences')
     .option('--hidden <n>', 'BiLSTM size per direction (default: tagger 256, dep 400, sdp/eud 600)')
     .option('--layers <n>', 'parsers: stacked BiLSTM layers (default 3)')
@@ -212,7 +302,7 @@ export function register(program: Command): void {
     .option('--arc-mlp <n>', 'parsers: arc MLP width (default dep 500, sdp/eud 600)')
     .option('--rel-mlp <n>', 'parsers: label MLP width (default dep and eud 100, sdp 600; the label biaffine has (n+1)²·labels weights)')
     .option('--init-from <dir>', 'start from a bundle\'s weights where names and shapes agree (same candidates and training data; e.g. a dep model for eud)')
-    .option('--seed <n>', 'random seed', '1')
+    .option('--seed <n>', 'random seed (default: "1")')
     .option('--home <dir>', 'data home (default $ACE_DATA_HOME)')
     .option('--cache-dir <dir>', 'embedding cache (default $ACE_CACHE_DIR)')
     .option('--backend <name>', 'auto|native|js (default $ACE_BACKEND or auto)')

@@ -1,0 +1,77 @@
+// Tests `ace train --resume`: a run cut after one epoch and resumed ends exactly where an uninterrupted run does.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { runTrain, type TrainFlags } from '../../src/cli/train.js';
+import { UsageError } from '../../src/util/errors.js';
+import { dataHome, dataSkip } from '../helpers/data-home.js';
+
+const skip = dataSkip();
+const root = mkdtempSync(join(tmpdir(), 'ace-train-resume-'));
+const cacheDir = join(root, 'cache');
+const sink = new Writable({ write: (_c, _e, done) => done() });
+test.after(() => rmSync(root, { recursive: true, force: true }));
+
+const config = join(root, 'pos.yaml');
+writeFileSync(config, 'candidates:\n  - { name: pos, kind: feature, options: { column: pos } }\n');
+
+function flags(out: string, extra: Partial<TrainFlags> = {}): TrainFlags {
+  return {
+    task: 'chunk', data: 'conll2000', embeddings: 'casing,char,pos', config, epochs: '3', out, limit: '100', hidden: '16',
+    patience: '1', seed: '4', home: dataHome(), cacheDir, progress: false, ...extra,
+  };
+}
+
+/** The per-epoch log without wall-clock fields. */
+function logScores(dir: string): unknown[] {
+  return readFileSync(join(dir, 'train.log.jsonl'), 'utf8').trim().split('\n').map((line) => {
+    const { trainLoss, devScore, learningRate, epoch } = JSON.parse(line) as Record<string, number>;
+    return { epoch, trainLoss, devScore, learningRate };
+  });
+}
+
+test('a run resumed after epoch 1 trains the same epochs 2–3 as an uninterrupted run, byte for byte', { skip }, async () => {
+  const whole = join(root, 'whole');
+  const cut = join(root, 'cut');
+  const full = await runTrain(flags(whole), sink);
+  await runTrain(flags(cut, { epochs: '1' }), sink);
+  assert.deepEqual(readdirSync(join(cut, 'state')), ['gen-000001']);
+  rmSync(config); // the saved command carries the config's candidates
+  const resumed = await runTrain({ resume: cut, epochs: '3', home: dataHome(), cacheDir, progress: false }, sink);
+  writeFileSync(config, 'candidates:\n  - { name: pos, kind: feature, options: { column: pos } }\n');
+
+  assert.deepEqual(logScores(cut), logScores(whole));
+  assert.deepEqual([resumed.bestEpoch, resumed.bestDev, resumed.test], [full.bestEpoch, full.bestDev, full.test]);
+  assert.ok(readFileSync(join(cut, 'model', 'params.bin')).equals(readFileSync(join(whole, 'model', 'params.bin'))));
+  const last = (dir: string) => readFileSync(join(dir, 'state', 'gen-000003', 'task', 'params.bin'));
+  assert.ok(last(cut).equals(last(whole)));
+  const command = JSON.parse(readFileSync(join(cut, 'command.json'), 'utf8')) as { flags: Record<string, string>; epochs: string };
+  assert.equal(command.flags.patience, '1');
+  assert.equal(command.epochs, '3'); // the raised total is saved for a later plain --resume
+  const results = JSON.parse(readFileSync(join(cut, 'results.json'), 'utf8')) as { epochsDone: number };
+  assert.equal(results.epochsDone, 3);
+});
+
+test('a finished run resumed with no more epochs only re-scores its best bundle', { skip }, async () => {
+  const out = join(root, 'finished');
+  const first = await runTrain(flags(out, { epochs: '1' }), sink);
+  const again = await runTrain({ resume: out, home: dataHome(), cacheDir, progress: false }, sink);
+  assert.deepEqual([again.bestEpoch, again.bestDev, again.test], [first.bestEpoch, first.bestDev, first.test]);
+  assert.equal(logScores(out).length, 1);
+});
+
+test('resume and new runs refuse what would change or clobber a run', { skip }, async () => {
+  const out = join(root, 'refusals');
+  await runTrain(flags(out, { epochs: '1' }), sink);
+  const usage = (pattern: RegExp) => (e: unknown) => e instanceof UsageError && pattern.test(e.message);
+  await assert.rejects(runTrain(flags(out), sink), usage(/already holds a training run; use --resume/));
+  await assert.rejects(runTrain({ resume: out, hidden: '32', lr: '0.2', progress: false }, sink), usage(/--hidden, --lr cannot change/));
+  await assert.rejects(runTrain({ resume: out, out: join(root, 'elsewhere'), progress: false }, sink), usage(/leave out --out/));
+  const empty = join(root, 'empty');
+  await assert.rejects(runTrain({ resume: empty, progress: false }, sink), usage(/holds no training run to resume/));
+  await assert.rejects(runTrain({ out: empty, progress: false }, sink), usage(/--data is required/));
+  assert.equal(existsSync(join(empty, 'command.json')), false);
+});
