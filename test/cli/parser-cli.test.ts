@@ -5,7 +5,6 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { Command } from 'commander';
 import { getBackend } from '../../src/engine/backend/select.js';
 import { conlluToTree, parseConllu } from '../../src/formats/conllu.js';
 import { parseSdp, sdpToGraph } from '../../src/formats/sdp.js';
@@ -17,6 +16,7 @@ import { register as registerEval, runEval } from '../../src/cli/eval.js';
 import { runTrain, type TrainFlags } from '../../src/cli/train.js';
 import { UsageError } from '../../src/util/errors.js';
 import { dataHome, dataSkip } from '../helpers/data-home.js';
+import { runCommand } from '../helpers/run-command.js';
 
 const skip = dataSkip();
 const root = mkdtempSync(join(tmpdir(), 'ace-parser-cli-'));
@@ -67,25 +67,6 @@ const file = (name: string, text: string): string => {
 /** The first `n` sentences of a file whose sentences are separated by blank lines (the SDP header stays on the first). */
 function firstSentences(path: string, n: number): string {
   return readFileSync(path, 'utf8').split(/\n\n/).slice(0, n).join('\n\n') + '\n\n';
-}
-
-/** Runs a registered command with its string stdout captured (the test runner's byte reports pass through). */
-async function runCommand(register: (p: Command) => void, args: string[]): Promise<string> {
-  const program = new Command().exitOverride();
-  register(program);
-  let out = '';
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    if (typeof chunk !== 'string') return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
-    out += chunk;
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    await program.parseAsync(args, { from: 'user' });
-  } finally {
-    process.stdout.write = write;
-  }
-  return out;
 }
 
 test('ace train --task dep|sdp writes a parser bundle, a JSONL log and results (no test score without a test split)', { skip }, () => {

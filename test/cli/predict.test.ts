@@ -4,7 +4,6 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import { getBackend } from '../../src/engine/backend/select.js';
 import { parseAbsa, termsFromTags } from '../../src/formats/absa-xml.js';
 import { tokenize } from '../../src/formats/tokenize.js';
@@ -14,6 +13,7 @@ import { guessColumnSpec, guessFormat, register as registerPredict, runPredictFi
 import { evalTagger, register as registerEval, runEval } from '../../src/cli/eval.js';
 import { InputError, UsageError } from '../../src/util/errors.js';
 import { dataHome, dataSkip } from '../helpers/data-home.js';
+import { runCommand } from '../helpers/run-command.js';
 
 const skip = dataSkip();
 const root = mkdtempSync(join(tmpdir(), 'ace-predict-'));
@@ -40,28 +40,6 @@ const file = (name: string, text: string): string => {
   writeFileSync(p, text);
   return p;
 };
-
-/**
- * Runs a registered command with its stdout captured. The commands write strings; the test runner's own reports,
- * which may flush to stdout meanwhile, are bytes and pass through.
- */
-async function runCommand(register: (p: Command) => void, args: string[]): Promise<string> {
-  const program = new Command().exitOverride();
-  register(program);
-  let out = '';
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    if (typeof chunk !== 'string') return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
-    out += chunk;
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    await program.parseAsync(args, { from: 'user' });
-  } finally {
-    process.stdout.write = write;
-  }
-  return out;
-}
 
 // CoNLL-2000 layout (word POS chunk), with a tab-separated line, a CRLF sentence and no final newline.
 const conll2000Input =

@@ -61,3 +61,15 @@ export function realIndices(lengths: readonly number[], maxLen: number, width: n
   });
   return out;
 }
+
+/** max |a − b| relative to max |b| (1 when b is all zero and a is not). */
+export function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length);
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num = Math.max(num, Math.abs(a[i] - b[i]));
+    den = Math.max(den, Math.abs(b[i]));
+  }
+  return den === 0 ? num : num / den;
+}

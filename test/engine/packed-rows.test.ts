@@ -7,21 +7,9 @@ import { BiLstm } from '../../src/engine/layers/bilstm.js';
 import { BlockLinear } from '../../src/engine/layers/block-linear.js';
 import { packPlan, packRows, packedStarts, rowCount, unpackRows, type SeqLayout } from '../../src/engine/layout.js';
 import { Rng } from '../../src/util/rng.js';
-import { checkLayer, randomArray } from './grad-helpers.js';
+import { checkLayer, randomArray, relDiff } from './grad-helpers.js';
 
 const backend = getBackend();
-
-/** max |a − b| relative to max |b| (1 when b is all zero and a is not). */
-function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num = Math.max(num, Math.abs(a[i] - b[i]));
-    den = Math.max(den, Math.abs(b[i]));
-  }
-  return den === 0 ? num : num / den;
-}
 
 test('packRows / unpackRows: real rows in sentence order, zero padding on the way back', () => {
   const layout: SeqLayout = { batch: 4, maxLen: 5, lengths: [2, 5, 0, 3] };

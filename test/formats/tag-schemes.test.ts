@@ -40,6 +40,8 @@ test('brute force: every canonical sequence of length <= 4 over 2 types round-tr
         const there = convert(seq, from, to);
         assert.deepEqual(spansOf(there, to), spans, `${seq} ${from}->${to}`);
         if (canonical) assert.deepEqual(convert(there, to, from), seq, `${seq} ${from}->${to}->${from}`);
+        // Writing the spans back gives the canonical sequence of `to`.
+        assert.deepEqual(tagsOf(spans, seq.length, to), convert(seq, from, to), `${seq} spans -> ${to}`);
       }
       if (canonical) checked++;
     }

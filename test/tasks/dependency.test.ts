@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getBackend } from '../../src/engine/backend/select.js';
 import { gradCheck, zeroGrads, fillNormal } from '../../src/engine/index.js';
-import { buildCandidate, DEFAULT_CANDIDATES } from '../../src/embeddings/registry.js';
 import type { Candidate, CandidateSpec } from '../../src/embeddings/candidate.js';
 import { loadTrees } from '../../src/datasets/registry.js';
 import type { TreeSentence } from '../../src/formats/types.js';
@@ -21,23 +20,9 @@ import { makeBatch, tokenBatches } from '../../src/tasks/dependency/token-batche
 import { objectiveFor } from '../../src/tasks/graph/objective-for.js';
 import { Rng } from '../../src/util/rng.js';
 import { dataHome, dataSkip } from '../helpers/data-home.js';
+import { buildTestCandidates, PARSER_TEST_SPECS } from '../helpers/parser-candidates.js';
 
 const backend = getBackend();
-
-const SPECS: CandidateSpec[] = [
-  DEFAULT_CANDIDATES.char,
-  DEFAULT_CANDIDATES.casing,
-  { name: 'upos', kind: 'feature', options: { column: 'upos' } },
-];
-
-async function candidates(specs: readonly CandidateSpec[]): Promise<Candidate[]> {
-  const cacheDir = mkdtempSync(join(tmpdir(), 'ace-parser-'));
-  try {
-    return await Promise.all(specs.map((s) => buildCandidate(s, { cacheDir })));
-  } finally {
-    rmSync(cacheDir, { recursive: true, force: true });
-  }
-}
 
 const TINY: ParserArchitecture = {
   ...DEPENDENCY_ARCHITECTURE_DEFAULTS, hidden: 4, lstmLayers: 2, arcMlp: 5, relMlp: 3,
@@ -89,8 +74,8 @@ test('parser loss: analytic gradients match finite differences end to end (padde
   const rng = new Rng(3);
   const train = randomTrees(rng, 3, 5, ['nsubj', 'obj', 'det']);
   train[2] = { ...train[2], words: ['Hi'], heads: [0], rels: ['det'], features: { upos: ['NOUN'] } };
-  const cands = await candidates(SPECS.slice(1));
-  const d = description(train, SPECS.slice(1), TINY);
+  const cands = await buildTestCandidates(PARSER_TEST_SPECS.slice(1));
+  const d = description(train, PARSER_TEST_SPECS.slice(1), TINY);
   const parser = new Parser(d, cands, backend, new Rng(4));
   randomizeBiaffines(parser, new Rng(5));
   const objective = new TreeObjective(backend);
@@ -113,9 +98,9 @@ test('parser loss: analytic gradients match finite differences end to end (padde
 test('decoding always returns a tree with exactly one root, for MST and Eisner', async () => {
   const rng = new Rng(11);
   const train = randomTrees(rng, 40, 30, ['nsubj', 'obj', 'det', 'root']);
-  const cands = await candidates(SPECS.slice(1));
+  const cands = await buildTestCandidates(PARSER_TEST_SPECS.slice(1));
   for (const decoder of ['mst', 'eisner'] as const) {
-    const d = description(train, SPECS.slice(1), { ...TINY, hidden: 8 }, decoder);
+    const d = description(train, PARSER_TEST_SPECS.slice(1), { ...TINY, hidden: 8 }, decoder);
     const parser = new Parser(d, cands, backend, new Rng(12));
     randomizeBiaffines(parser, new Rng(13));
     const preds = parser.predict(new TreeObjective(backend, { decoder }), train, cands.map(() => null), d.selection, 200);
@@ -143,14 +128,14 @@ test('token batches respect the budget and cover every sentence once', () => {
 function tinyTask(train: TreeSentence[], dev: TreeSentence[], cands: Candidate[], seed: number) {
   const data: ParserData<TreeSentence> = { train, dev, test: dev, sources: { train: cands.map(() => null), dev: cands.map(() => null), test: cands.map(() => null) } };
   const arch = { ...TINY, hidden: 8, embedDropout: 0.2, lstmDropout: 0.2, mlpDropout: 0.2, wordDropout: 0.1 };
-  return new ParserTask(description(train, SPECS, arch), cands, data, { ...DEPENDENCY_TRAINING_DEFAULTS, tokenBudget: 60, seed }, backend, new TreeObjective(backend));
+  return new ParserTask(description(train, PARSER_TEST_SPECS, arch), cands, data, { ...DEPENDENCY_TRAINING_DEFAULTS, tokenBudget: 60, seed }, backend, new TreeObjective(backend));
 }
 
 test('a saved bundle predicts exactly what the in-memory model did; saved state resumes bit for bit', async () => {
   const rng = new Rng(31);
   const train = randomTrees(rng, 30, 8, ['nsubj', 'obj', 'det']);
   const dev = randomTrees(rng, 10, 8, ['nsubj', 'obj', 'det']);
-  const cands = await candidates(SPECS);
+  const cands = await buildTestCandidates(PARSER_TEST_SPECS);
   const task = tinyTask(train, dev, cands, 7);
   task.beginEpisode({ selection: [true, false, true], blockWeighting: 'none' });
   await task.trainEpoch();
@@ -196,10 +181,10 @@ test('the parser learns a real EWT slice well above a left-branching baseline', 
   const home = dataHome();
   const train = (await loadTrees(home, 'ud-ewt', 'train')).filter((s) => s.words.length <= 40).slice(0, 400);
   const dev = (await loadTrees(home, 'ud-ewt', 'dev')).slice(0, 200);
-  const cands = await candidates(SPECS);
+  const cands = await buildTestCandidates(PARSER_TEST_SPECS);
   const data: ParserData<TreeSentence> = { train, dev, test: dev, sources: { train: cands.map(() => null), dev: cands.map(() => null), test: cands.map(() => null) } };
   const arch: ParserArchitecture = { ...DEPENDENCY_ARCHITECTURE_DEFAULTS, hidden: 64, lstmLayers: 1, arcMlp: 100, relMlp: 50 };
-  const task = new ParserTask(description(train, SPECS, arch), cands, data, { ...DEPENDENCY_TRAINING_DEFAULTS, tokenBudget: 250, seed: 1 }, backend, new TreeObjective(backend));
+  const task = new ParserTask(description(train, PARSER_TEST_SPECS, arch), cands, data, { ...DEPENDENCY_TRAINING_DEFAULTS, tokenBudget: 250, seed: 1 }, backend, new TreeObjective(backend));
   // Adjacent-word baselines: every word hangs from the word before it (left-branching) or after it (right-branching),
   // the first / last from the root; the better of the two is the bar.
   const left = attachmentScores(dev, dev.map((s) => ({ heads: s.words.map((_, i) => i), rels: s.rels }))).uas * 100;

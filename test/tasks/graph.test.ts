@@ -6,8 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getBackend } from '../../src/engine/backend/select.js';
 import { fillNormal, gradCheck, zeroGrads } from '../../src/engine/index.js';
-import { buildCandidate, DEFAULT_CANDIDATES } from '../../src/embeddings/registry.js';
-import type { Candidate, CandidateSpec } from '../../src/embeddings/candidate.js';
+import type { CandidateSpec } from '../../src/embeddings/candidate.js';
 import { loadGraphs } from '../../src/datasets/registry.js';
 import type { GraphSentence } from '../../src/formats/types.js';
 import { enhancedScores } from '../../src/metrics/graph.js';
@@ -20,23 +19,9 @@ import { GraphObjective, graphObjectiveOptionsFor, type GraphObjectiveOptions } 
 import { objectiveFor } from '../../src/tasks/graph/objective-for.js';
 import { Rng } from '../../src/util/rng.js';
 import { dataHome, dataSkip } from '../helpers/data-home.js';
+import { buildTestCandidates, PARSER_TEST_SPECS } from '../helpers/parser-candidates.js';
 
 const backend = getBackend();
-
-const SPECS: CandidateSpec[] = [
-  DEFAULT_CANDIDATES.char,
-  DEFAULT_CANDIDATES.casing,
-  { name: 'upos', kind: 'feature', options: { column: 'upos' } },
-];
-
-async function candidates(specs: readonly CandidateSpec[]): Promise<Candidate[]> {
-  const cacheDir = mkdtempSync(join(tmpdir(), 'ace-graph-'));
-  try {
-    return await Promise.all(specs.map((s) => buildCandidate(s, { cacheDir })));
-  } finally {
-    rmSync(cacheDir, { recursive: true, force: true });
-  }
-}
 
 const TINY: ParserArchitecture = {
   ...GRAPH_ARCHITECTURE_DEFAULTS, hidden: 4, lstmLayers: 1, arcMlp: 5, relMlp: 3,
@@ -78,9 +63,9 @@ function description(train: readonly GraphSentence[], specs: readonly CandidateS
 test('graph loss: analytic gradients match finite differences end to end', async () => {
   const rng = new Rng(5);
   const train = randomGraphs(rng, 3, 5, ['ARG1', 'ARG2', 'BV']);
-  const cands = await candidates(SPECS.slice(1));
+  const cands = await buildTestCandidates(PARSER_TEST_SPECS.slice(1));
   const options = { ...graphObjectiveOptionsFor('LF'), interpolation: 0.3 };
-  const d = description(train, SPECS.slice(1), TINY, options);
+  const d = description(train, PARSER_TEST_SPECS.slice(1), TINY, options);
   const parser = new Parser(d, cands, backend, new Rng(6));
   const net = parser.network;
   const init = new Rng(7);
@@ -107,10 +92,10 @@ test('graph loss: analytic gradients match finite differences end to end', async
 test('decoding keeps arcs with σ > 0.5, never self-loops, and (when asked) gives every word a head', async () => {
   const rng = new Rng(15);
   const train = randomGraphs(rng, 20, 12, ['a', 'b']);
-  const cands = await candidates(SPECS.slice(1));
+  const cands = await buildTestCandidates(PARSER_TEST_SPECS.slice(1));
   for (const atLeastOneHead of [false, true]) {
     const options = { ...graphObjectiveOptionsFor('LF'), atLeastOneHead };
-    const d = description(train, SPECS.slice(1), { ...TINY, hidden: 6 }, options);
+    const d = description(train, PARSER_TEST_SPECS.slice(1), { ...TINY, hidden: 6 }, options);
     const parser = new Parser(d, cands, backend, new Rng(16));
     fillNormal(new Rng(17), parser.network.arcAttn.weight.value, 0.3);
     // A bias of −2 on every arc score: most pairs fall below the threshold.
@@ -130,11 +115,11 @@ test('graph bundles predict what the in-memory model did; votes keep majority ar
   const rng = new Rng(25);
   const train = randomGraphs(rng, 25, 8, ['x', 'y']);
   const dev = randomGraphs(rng, 8, 8, ['x', 'y']);
-  const cands = await candidates(SPECS);
+  const cands = await buildTestCandidates(PARSER_TEST_SPECS);
   const nul = cands.map(() => null);
   const data: ParserData<GraphSentence> = { train, dev, test: dev, sources: { train: nul, dev: nul, test: nul } };
   const options = graphObjectiveOptionsFor('ELAS');
-  const task = new ParserTask(description(train, SPECS, { ...TINY, hidden: 8 }, options), cands, data, { ...GRAPH_TRAINING_DEFAULTS, tokenBudget: 50 }, backend, new GraphObjective(backend, options));
+  const task = new ParserTask(description(train, PARSER_TEST_SPECS, { ...TINY, hidden: 8 }, options), cands, data, { ...GRAPH_TRAINING_DEFAULTS, tokenBudget: 50 }, backend, new GraphObjective(backend, options));
   assert.equal(task.metricName, 'ELAS');
   await task.trainEpoch();
   const dir = mkdtempSync(join(tmpdir(), 'ace-graph-bundle-'));
@@ -162,12 +147,12 @@ test('the graph parser learns EWT enhanced graphs well above an adjacent-word ba
   const home = dataHome();
   const train = (await loadGraphs(home, 'ud-ewt', 'train')).filter((s) => s.words.length <= 40).slice(0, 400);
   const dev = (await loadGraphs(home, 'ud-ewt', 'dev')).slice(0, 200);
-  const cands = await candidates(SPECS);
+  const cands = await buildTestCandidates(PARSER_TEST_SPECS);
   const nul = cands.map(() => null);
   const data: ParserData<GraphSentence> = { train, dev, test: dev, sources: { train: nul, dev: nul, test: nul } };
   const options = graphObjectiveOptionsFor('ELAS');
   const arch: ParserArchitecture = { ...GRAPH_ARCHITECTURE_DEFAULTS, hidden: 64, lstmLayers: 1, arcMlp: 100, relMlp: 50 };
-  const task = new ParserTask(description(train, SPECS, arch, options), cands, data, { ...GRAPH_TRAINING_DEFAULTS, lr: 2e-3, tokenBudget: 250 }, backend, new GraphObjective(backend, options));
+  const task = new ParserTask(description(train, PARSER_TEST_SPECS, arch, options), cands, data, { ...GRAPH_TRAINING_DEFAULTS, lr: 2e-3, tokenBudget: 250 }, backend, new GraphObjective(backend, options));
   // Trivial graphs: each word's one head is its left (or right) neighbour, with the most frequent label.
   const counts = new Map<string, number>();
   for (const s of train) for (const a of s.arcs) counts.set(a.label, (counts.get(a.label) ?? 0) + 1);

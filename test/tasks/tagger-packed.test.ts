@@ -8,19 +8,9 @@ import type { Param } from '../../src/engine/param.js';
 import { crfNllBatch, crfViterbiBatch } from '../../src/structs/crf.js';
 import { TaggerModel, type TaggerDims } from '../../src/tasks/tagger/tagger-model.js';
 import { Rng } from '../../src/util/rng.js';
+import { relDiff } from '../engine/grad-helpers.js';
 
 const backend = getBackend();
-
-function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num = Math.max(num, Math.abs(a[i] - b[i]));
-    den = Math.max(den, Math.abs(b[i]));
-  }
-  return den === 0 ? num : num / den;
-}
 
 const dims: TaggerDims = {
   blockSizes: [6, 4, 5, 3],

@@ -1,13 +1,11 @@
 // Builds a ParserTask (dependency trees or semantic graphs) from a task name, a dataset and candidate names.
-import type { Backend } from '../../engine/backend/backend.js';
-import type { CandidateSpec } from '../../embeddings/candidate.js';
 import { datasetSpec, loadGraphs, loadTrees } from '../../datasets/registry.js';
 import type { GraphSentence, Sentence, TreeSentence } from '../../formats/types.js';
 import { UsageError } from '../../util/errors.js';
 import type { Split } from '../task.js';
 import { buildBlockVocabs } from '../shared/input-blocks.js';
 import type { FrozenSourceEvents } from '../shared/frozen-sources.js';
-import { limitSplits, prepareInputs } from '../shared/prepare-inputs.js';
+import { limitSplits, prepareInputs, type DatasetRequest } from '../shared/prepare-inputs.js';
 import { GraphObjective, graphObjectiveOptionsFor, type GraphGold, type GraphMetric, type PredictedGraph } from '../graph/graph-objective.js';
 import type { ParserDescription } from './parser.js';
 import type { ParserObjective } from './parser-objective.js';
@@ -23,18 +21,8 @@ export function isParserTask(task: string): task is ParserTaskName {
   return (PARSER_TASKS as readonly string[]).includes(task);
 }
 
-export interface ParserRequest {
+export interface ParserRequest extends DatasetRequest {
   task: ParserTaskName;
-  /** A dataset name from the registry. */
-  data: string;
-  candidates: readonly string[];
-  /** Extra candidate specs from a config file. */
-  candidateConfig?: readonly CandidateSpec[];
-  dataHome: string;
-  cacheDir: string;
-  backend: Backend;
-  /** Use only the first N training sentences (and the first max(50, N/4) dev and test sentences) — for demos and tests. */
-  limit?: number;
   /** Over the kind's defaults (parser-options.ts); `blockWeighting: 'learned-sigmoid'` for the All+Weight baseline. */
   architecture?: Partial<ParserArchitecture>;
   /** Over the kind's defaults (parser-options.ts); `seed` seeds initialisation, dropout and batch order. */

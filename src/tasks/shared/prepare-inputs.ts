@@ -1,5 +1,6 @@
 // What every task factory does before building its model: trim splits for a slice, build the candidates for the
 // data's words, and prepare the frozen candidates' vectors per split through the shared cache.
+import type { Backend } from '../../engine/backend/backend.js';
 import type { Candidate, CandidateSpec } from '../../embeddings/candidate.js';
 import { buildCandidate, resolveCandidateSpecs } from '../../embeddings/registry.js';
 import { EmbeddingCache } from '../../embeddings/cache/store.js';
@@ -15,6 +16,20 @@ export function limitSplits<S>(splits: Record<Split, S[]>, limit: number | undef
   if (limit === undefined) return splits;
   const side = Math.max(50, Math.ceil(limit / 4));
   return { train: splits.train.slice(0, limit), dev: splits.dev.slice(0, side), test: splits.test.slice(0, side) };
+}
+
+/** What every task factory is asked for besides its model settings: a dataset, candidates and where things live. */
+export interface DatasetRequest {
+  /** A dataset name from the registry. */
+  data: string;
+  candidates: readonly string[];
+  /** Extra candidate specs from a config file. */
+  candidateConfig?: readonly CandidateSpec[];
+  dataHome: string;
+  cacheDir: string;
+  backend: Backend;
+  /** Use only the first N training sentences (and the first max(50, N/4) dev and test sentences) — for demos and tests. */
+  limit?: number;
 }
 
 export interface PreparedInputs {

@@ -1,28 +1,16 @@
 // Builds a TaggerTask from a dataset name and candidate names: loads splits, candidates, caches and vocabularies.
-import type { Backend } from '../../engine/backend/backend.js';
-import type { CandidateSpec } from '../../embeddings/candidate.js';
 import { datasetSpec, loadTagging } from '../../datasets/registry.js';
 import type { TaggedSentence } from '../../formats/types.js';
 import { UsageError } from '../../util/errors.js';
 import type { Split } from '../task.js';
 import { buildBlockVocabs } from '../shared/input-blocks.js';
 import type { FrozenSourceEvents } from '../shared/frozen-sources.js';
-import { limitSplits, prepareInputs } from '../shared/prepare-inputs.js';
+import { limitSplits, prepareInputs, type DatasetRequest } from '../shared/prepare-inputs.js';
 import { ARCHITECTURE_DEFAULTS, TAGGING_TASKS, detectScheme, labelSet, type TaggerArchitecture, type TaggingTask } from './tagger.js';
 import { TRAINING_DEFAULTS, TaggerTask, type TaggerTaskEvents, type TrainingOptions } from './tagger-task.js';
 
-export interface TaggerRequest {
+export interface TaggerRequest extends DatasetRequest {
   task: TaggingTask;
-  /** A dataset name from the registry. */
-  data: string;
-  candidates: readonly string[];
-  /** Extra candidate specs from a config file. */
-  candidateConfig?: readonly CandidateSpec[];
-  dataHome: string;
-  cacheDir: string;
-  backend: Backend;
-  /** Use only the first N training sentences (and the first max(50, N/4) dev and test sentences) — for demos and tests. */
-  limit?: number;
   architecture?: Partial<TaggerArchitecture>;
   training?: Partial<TrainingOptions>;
   events?: TaggerTaskEvents & FrozenSourceEvents & { log?: (line: string) => void };
