@@ -12,6 +12,8 @@ import type { BatchInfo } from '../tasks/tagger/tagger-task.js';
 import { loadCandidateConfig } from '../embeddings/registry.js';
 import type { CandidateSpec } from '../embeddings/candidate.js';
 import { StateStore } from '../search/state-store.js';
+import { TRAIN_FILES } from '../report/training-run.js';
+import { writeReport } from '../report/write-report.js';
 import { writeJsonAtomic } from '../util/atomic-fs.js';
 import { UsageError } from '../util/errors.js';
 import { cacheEventLogger, cliContext } from './context.js';
@@ -147,7 +149,7 @@ interface TrainProgress {
   tokensPerSecond: number;
 }
 
-const COMMAND_FILE = 'command.json';
+const COMMAND_FILE = TRAIN_FILES.command;
 
 const flagName = (k: string): string => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
@@ -238,13 +240,13 @@ export async function runTrain(flags: TrainFlags, stderr: NodeJS.WritableStream 
     task.beginEpisode({ selection: task.candidateNames.map(() => true), blockWeighting: 'none' });
     writeJsonAtomic(join(out, COMMAND_FILE), command);
   }
-  const log = join(out, 'train.log.jsonl');
+  const log = join(out, TRAIN_FILES.log);
   const exhausted = (): boolean => 'exhausted' in task && (task as { exhausted: boolean }).exhausted;
   // Taggers stop when the plateau schedule exhausts the rate; parsers (per-step decay) run --epochs.
   let stopped = exhausted();
   for (let e = progress.epochsDone + 1; e <= epochs && !stopped; e++) {
     const r = await task.trainEpoch();
-    appendFileSync(log, JSON.stringify({ ...r, time: new Date().toISOString() }) + '\n');
+    appendFileSync(log, JSON.stringify({ ...r, metric: task.metricName, time: new Date().toISOString() }) + '\n');
     const improved = r.devScore > progress.best.dev;
     if (improved) await task.saveCheckpoint(join(out, 'model'));
     progress = {
@@ -257,6 +259,7 @@ export async function runTrain(flags: TrainFlags, stderr: NodeJS.WritableStream 
     await store.commit(e, { ...progress, seconds: progress.seconds + (performance.now() - started) / 1000 }, (dir) => task.saveState(dir));
     store.prune(e, null);
     stderr.write(`epoch ${e}: loss ${r.trainLoss.toFixed(3)} · dev ${task.metricName} ${r.devScore.toFixed(2)}${improved ? ' (best, saved)' : ''} · lr ${r.learningRate.toPrecision(3)} · ${Math.round(r.tokensPerSecond)} tok/s · ${r.seconds.toFixed(1)} s\n`);
+    writeReport([out], new Date().toISOString());
     stopped = exhausted();
     if (stopped) stderr.write('learning rate fell below 1/1000 of its start: stopping\n');
   }
@@ -268,11 +271,12 @@ export async function runTrain(flags: TrainFlags, stderr: NodeJS.WritableStream 
   const test = hasTest ? await task.evaluate('test').then((t) => t.score).catch(() => null) : null;
   const seconds = progress.seconds + (performance.now() - started) / 1000;
   const summary: TrainSummary = { bestEpoch: best.epoch, bestDev: best.dev, test, metric: task.metricName, seconds, tokensPerSecond: progress.tokensPerSecond };
-  writeJsonAtomic(join(out, 'results.json'), {
+  writeJsonAtomic(join(out, TRAIN_FILES.results), {
     task: taskName, data: saved.data, embeddings: task.candidateNames, seed, epochsDone: progress.epochsDone,
     ...(saved.initFrom !== undefined ? { initFrom: resolve(saved.initFrom) } : {}), ...summary,
   });
-  stderr.write(`best dev ${task.metricName} ${best.dev.toFixed(2)} (epoch ${best.epoch})${test !== null ? ` · test ${test.toFixed(2)}` : ''} · model in ${join(out, 'model')}\n`);
+  const report = writeReport([out], new Date().toISOString());
+  stderr.write(`best dev ${task.metricName} ${best.dev.toFixed(2)} (epoch ${best.epoch})${test !== null ? ` · test ${test.toFixed(2)}` : ''} · model in ${join(out, 'model')} · report ${report}\n`);
   if (task.metricName === 'ELAS' || task.metricName === 'LF') {
     stderr.write(`the arc threshold is σ > 0.5; \`ace calibrate --model ${join(out, 'model')} --data ${saved.data}\` tunes it on dev\n`);
   }

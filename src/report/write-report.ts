@@ -1,8 +1,12 @@
-// Build report.html from search.json files on disk (used after a search and by `ace report`).
+// Build report.html from search.json or an `ace train` folder on disk (after a search or each epoch, and by `ace report`).
+import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-fs.js';
 import { readSearchRecord } from '../search/history.js';
+import { InputError } from '../util/errors.js';
 import { renderReport, strategyName, type ReportRun } from './html-report.js';
+import { renderTrainingReport } from './training-report.js';
+import { isTrainingFolder, readTrainingRun } from './training-run.js';
 
 export const REPORT_FILE = 'report.html';
 
@@ -17,9 +21,18 @@ export function loadRuns(dirs: readonly string[]): ReportRun[] {
   }));
 }
 
-/** Write `<dirs[0]>/report.html` comparing all given runs; returns its path. */
+/**
+ * Write `<dirs[0]>/report.html` comparing all given runs; returns its path. The first folder decides the kind: a
+ * search (search.json) or an `ace train` run (train.log.jsonl); the others must be of the same kind.
+ */
 export function writeReport(dirs: readonly string[], generatedAt?: string): string {
   const path = join(dirs[0], REPORT_FILE);
-  writeFileAtomic(path, renderReport(loadRuns(dirs), generatedAt));
+  const training = !existsSync(join(dirs[0], 'search.json')) && isTrainingFolder(dirs[0]);
+  if (training) {
+    for (const d of dirs.slice(1)) if (!isTrainingFolder(d)) throw new InputError(resolve(d), undefined, `not a training folder like ${dirs[0]} (no train.log.jsonl)`);
+    writeFileAtomic(path, renderTrainingReport(dirs.map(readTrainingRun), generatedAt));
+  } else {
+    writeFileAtomic(path, renderReport(loadRuns(dirs), generatedAt));
+  }
   return path;
 }

@@ -53,6 +53,9 @@ test('a run resumed after epoch 1 trains the same epochs 2–3 as an uninterrupt
   assert.equal(command.epochs, '3'); // the raised total is saved for a later plain --resume
   const results = JSON.parse(readFileSync(join(cut, 'results.json'), 'utf8')) as { epochsDone: number };
   assert.equal(results.epochsDone, 3);
+  // The report covers both sessions' epochs.
+  const report = readFileSync(join(cut, 'report.html'), 'utf8');
+  assert.equal((report.match(/<tr( class="best")?><td>\d+<\/td>/g) ?? []).length, 3);
 });
 
 test('a finished run resumed with no more epochs only re-scores its best bundle', { skip }, async () => {

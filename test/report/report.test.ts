@@ -1,12 +1,14 @@
 // Report tests: the HTML is well formed, self-contained and carries the expected series and tables.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderReport } from '../../src/report/html-report.js';
 import { niceTicks } from '../../src/report/svg.js';
 import { writeReport } from '../../src/report/write-report.js';
+import { readTrainingRun } from '../../src/report/training-run.js';
+import { InputError } from '../../src/util/errors.js';
 import { SEARCH_RECORD_FORMAT, type SearchRecord } from '../../src/search/history.js';
 import { writeSearchRecord } from '../../src/search/history.js';
 import { resolveSearchOptions, outcomeOptions } from '../../src/search/options.js';
@@ -105,5 +107,61 @@ test('writeReport reads search.json files and labels runs', () => {
     assert.throws(() => writeReport([join(dir, 'missing')]));
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** A training folder as `ace train` leaves it: command, log (epoch 2 logged twice: killed, then redone), results. */
+function trainingFolder(root: string, name: string, devScores: number[], metric: string, finished: boolean): string {
+  const dir = join(root, name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'command.json'), JSON.stringify({ command: 'train', flags: { task: 'ner', data: 'conll03-en', embeddings: 'glove,char', seed: '3' }, epochs: '10', candidateConfig: [] }));
+  const line = (epoch: number, devScore: number) => JSON.stringify({ epoch, trainLoss: 5 / epoch, devScore, tokensPerSecond: 2000, seconds: 60, learningRate: epoch > 2 ? 0.05 : 0.1, metric });
+  const lines = devScores.map((d, i) => line(i + 1, d));
+  lines.splice(1, 0, line(2, 10)); // the killed epoch 2, replaced by the redone one after it
+  writeFileSync(join(dir, 'train.log.jsonl'), lines.join('\n') + '\n');
+  if (finished) writeFileSync(join(dir, 'results.json'), JSON.stringify({ test: 88.25, metric }));
+  return dir;
+}
+
+test('training report: dev, loss and learning-rate plots, the saved epoch highlighted, a redone epoch counted once', () => {
+  const root = mkdtempSync(join(tmpdir(), 'ace-train-report-'));
+  try {
+    const a = trainingFolder(root, 'with-use', [80, 85.5, 85.25, 86.75], 'F1', true);
+    const b = trainingFolder(root, 'without', [78, 82, 84], 'F1', false);
+    const run = readTrainingRun(a);
+    assert.deepEqual(run.epochs.map((e) => e.devScore), [80, 85.5, 85.25, 86.75]);
+    assert.equal(run.metric, 'F1');
+    assert.equal(run.maxEpochs, 10);
+    const path = writeReport([a, b]);
+    const html = readFileSync(path, 'utf8');
+    assertBalanced(html);
+    assert.doesNotMatch(html, /<script|<link|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
+    assert.equal((html.match(/<svg/g) ?? []).length, 3);
+    for (const [label, n] of [['with-use', 4], ['without', 3]] as const) {
+      const g = new RegExp(`<g class="series" data-series="${label}">([\\s\\S]*?)</g>`).exec(html);
+      assert.ok(g, `series ${label}`);
+      assert.equal((g[1].match(/<circle/g) ?? []).length, n);
+    }
+    assert.match(html, /<tr class="best"><td>4<\/td>/);
+    assert.match(html, />88\.25</); // the finished run's test score
+    assert.match(html, /after training ends/); // the other has none yet
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('training report refuses mixed kinds, mixed metrics and broken log lines, naming the file', () => {
+  const root = mkdtempSync(join(tmpdir(), 'ace-train-report-'));
+  try {
+    const f1 = trainingFolder(root, 'ner', [80, 81], 'F1', true);
+    const acc = trainingFolder(root, 'pos', [90, 91], 'accuracy', true);
+    assert.throws(() => writeReport([f1, acc]), /different metrics/);
+    const search = join(root, 'search');
+    mkdirSync(search);
+    assert.throws(() => writeReport([f1, search]), (e: unknown) => e instanceof InputError && e.message.includes(search));
+    appendFileSync(join(f1, 'train.log.jsonl'), '{"epoch": 3, "trainLoss": 1}\nnot json\n');
+    assert.throws(() => readTrainingRun(f1), (e: unknown) => e instanceof InputError && /train\.log\.jsonl:4: epoch record lacks the number 'devScore'/.test(e.message));
+  } finally {
+    rmSync(root, { recursive: true, force: true });
   }
 });
