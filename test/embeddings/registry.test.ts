@@ -13,7 +13,7 @@ test.after(() => rmSync(tmp, { recursive: true, force: true }));
 test('default names resolve; config entries add and override names', () => {
   assert.deepEqual(Object.keys(DEFAULT_CANDIDATES), ['glove', 'use-l0', 'use-l1', 'char', 'casing']);
   assert.deepEqual(resolveCandidateSpecs(['use-l1', 'glove']).map((s) => [s.name, s.kind, s.options]), [
-    ['use-l1', 'use-lite', { layer: 1 }],
+    ['use-l1', 'use-lite', { layer: 1, normalize: 'layer' }],
     ['glove', 'static', {}],
   ]);
   const config = parseCandidateConfig('candidates:\n  - name: glove\n    kind: static\n    options: { path: /x.txt }\n  - name: pos\n    kind: feature\n    options:\n      column: pos\n', 'c.yaml');
