@@ -176,6 +176,7 @@ function trainCommand(flags: TrainFlags): { command: TrainCommand; out: string; 
   for (const k of MODEL_FLAGS) {
     if (k !== 'config' && flags[k] !== undefined && kept[k] === undefined) kept[k] = flags[k];
   }
+  if (flags.initFrom !== undefined) kept.initFrom = resolve(flags.initFrom); // a resume may run from another folder
   const candidateConfig = flags.config ? loadCandidateConfig(flags.config) : [];
   return { command: { command: 'train', flags: kept, epochs: flags.epochs ?? DEFAULT_EPOCHS, candidateConfig }, out, resume: false };
 }
@@ -193,8 +194,8 @@ export async function runTrain(flags: TrainFlags, stderr: NodeJS.WritableStream 
   const seed = Number(saved.seed);
   const ctx = cliContext(flags);
   const store = new StateStore<TrainProgress>(out);
+  // A run killed before its first epoch committed starts over from its saved command.
   const latest = resume ? store.latest() : null;
-  if (resume && latest === null) throw new UsageError(`${out} has no finished epoch to resume from`);
   mkdirSync(out, { recursive: true });
   const bar = flags.progress && (stderr as NodeJS.WriteStream).isTTY ? new cliProgress.SingleBar({ format: 'epoch {epoch} |{bar}| {value}/{total} batches · loss {loss} · {tps} tok/s · ETA {eta_formatted}', stream: stderr as NodeJS.WriteStream }, cliProgress.Presets.shades_classic) : null;
   let lastLine = 0;
@@ -232,6 +233,7 @@ export async function runTrain(flags: TrainFlags, stderr: NodeJS.WritableStream 
     // A raised total is kept, so a later plain --resume continues to it.
     writeJsonAtomic(join(out, COMMAND_FILE), command);
   } else {
+    if (resume) stderr.write('no finished epoch to resume from: starting over with the saved command\n');
     if (saved.initFrom !== undefined) {
       if (!task.warmStart) throw new UsageError(`task ${taskName} cannot start from a bundle`);
       const r = task.warmStart(resolve(saved.initFrom));
