@@ -11,7 +11,7 @@ import { datasetSpec } from '../datasets/registry.js';
 import type { BatchInfo } from '../tasks/tagger/tagger-task.js';
 import { loadCandidateConfig } from '../embeddings/registry.js';
 import type { CandidateSpec } from '../embeddings/candidate.js';
-import { StateStore } from '../search/state-store.js';
+import { StateStore } from '../util/state-store.js';
 import { TRAIN_FILES } from '../report/training-run.js';
 import { writeReport } from '../report/write-report.js';
 import { writeJsonAtomic } from '../util/atomic-fs.js';

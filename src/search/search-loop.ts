@@ -12,7 +12,7 @@ import { writeSearchRecord, SEARCH_RECORD_FORMAT, type EpisodeRecord, type Final
 import { outcomeOptions, type SearchOptions } from './options.js';
 import { positionRewards } from './reward.js';
 import { recordSelection, type SelectionEntry } from './selection-table.js';
-import { StateStore } from './state-store.js';
+import { StateStore } from '../util/state-store.js';
 import { collectsPredictions, planEpisode, updatesController, type EpisodePlan } from './strategy.js';
 
 /** Points where a test may interrupt the loop (by throwing) to check that every crash point resumes exactly. */

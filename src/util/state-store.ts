@@ -1,9 +1,13 @@
-// Crash-safe search state: each epoch's task state and search state are staged in one folder, then committed by a rename.
+// Crash-safe run state (a search's, or ace train's): each epoch's task state and run state are staged in one folder,
+// then committed by a rename.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeJsonAtomic } from '../util/atomic-fs.js';
+import { writeJsonAtomic } from './atomic-fs.js';
 
-/** Layout under `<outDir>/state/`: gen-000042/{task/, search-state.json}, best-000040/ (checkpoints), predictions/. */
+/**
+ * Layout under `<outDir>/state/`: gen-000042/{task/, search-state.json}, best-000040/ (checkpoints), predictions/.
+ * ace train uses the same layout (its run state also sits in search-state.json, the file's first name).
+ */
 const GEN = /^gen-(\d{6,})$/;
 const STATE_FILE = 'search-state.json';
 const TASK_DIR = 'task';
