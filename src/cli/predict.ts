@@ -1,9 +1,9 @@
 // `ace predict`: tags or parses a file (CoNLL columns, CoNLL-U, SDP, SemEval ABSA XML) or raw text with a trained tagger or parser bundle.
 import { readFileSync } from 'node:fs';
-import { extname } from 'node:path';
 import { Command, Option } from 'commander';
 import { getBackend } from '../engine/backend/select.js';
-import { CONLL2000, CONLL2003, TOKEN_TAG, type ColumnRecord, type ColumnSpec, columnToTagged, columnWithTags, parseColumns, serializeColumns } from '../formats/conll-column.js';
+import { type ColumnRecord, columnToTagged, columnWithTags, parseColumns, serializeColumns } from '../formats/conll-column.js';
+import { guessColumnSpec, guessFormat, guessParseFormat, type ParseFileFormat, type TaggingFileFormat } from '../formats/guess.js';
 import { conlluToTagged, conlluToTree, conlluWithGraph, conlluWithTags, conlluWithTree, parseConllu, serializeConllu } from '../formats/conllu.js';
 import { parseSdp, sdpToGraph, sdpWithGraph, serializeSdp } from '../formats/sdp.js';
 import { absaWithTerms, parseAbsa, serializeAbsa, termsFromTags } from '../formats/absa-xml.js';
@@ -17,12 +17,12 @@ import { InputError, UsageError } from '../util/errors.js';
 import { defaultCacheDir } from '../util/paths.js';
 import { backendChoiceFromEnv } from './info.js';
 
-export const PREDICT_FORMATS = ['conll', 'conllu', 'absa'] as const;
-export type PredictFormat = (typeof PREDICT_FORMATS)[number];
+export const PREDICT_FORMATS = ['conll', 'conllu', 'absa'] as const satisfies readonly TaggingFileFormat[];
+export type PredictFormat = TaggingFileFormat;
 
 /** The files a parser bundle reads and writes back: CoNLL-U (HEAD/DEPREL for trees, DEPS for graphs) or SDP 2015 (graphs). */
-export const PARSE_FORMATS = ['conllu', 'sdp'] as const;
-export type ParseFormat = (typeof PARSE_FORMATS)[number];
+export const PARSE_FORMATS = ['conllu', 'sdp'] as const satisfies readonly ParseFileFormat[];
+export type ParseFormat = ParseFileFormat;
 
 /** The CoNLL-U column predictions go into (the column the registry's CoNLL-U datasets tag). */
 const CONLLU_LABEL = 'upos';
@@ -49,36 +49,6 @@ function readText(file: string): string {
   } catch (err) {
     throw new InputError(file, undefined, `cannot read: ${(err as Error).message}`);
   }
-}
-
-/** The first line that is neither blank nor a `-DOCSTART-` marker, with its 1-based number. */
-function firstTokenLine(text: string): { line: string; at: number } | undefined {
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
-  const at = lines.findIndex((l) => l.trim() !== '' && !/^[ \t]*-DOCSTART-([ \t]|$)/.test(l));
-  return at < 0 ? undefined : { line: lines[at], at: at + 1 };
-}
-
-/** .conllu → conllu, .xml → absa; otherwise an XML start → absa, a comment or a 10-column numbered line → conllu, else conll. */
-export function guessFormat(file: string, text: string): PredictFormat {
-  const ext = extname(file).toLowerCase();
-  if (ext === '.conllu') return 'conllu';
-  if (ext === '.xml') return 'absa';
-  const head = text.replace(/^\uFEFF/, '').trimStart();
-  if (head.startsWith('<')) return 'absa';
-  const first = firstTokenLine(text);
-  if (first && (first.line.startsWith('#') || /^[0-9]+(-[0-9]+|\.[0-9]+)?$/.test(first.line.split('\t')[0]) && first.line.split('\t').length === 10)) return 'conllu';
-  return 'conll';
-}
-
-/** Column layout from the column count of the first token line: 4 CoNLL-2003, 3 CoNLL-2000, 2 token/tag. The last column is the label. */
-export function guessColumnSpec(text: string, file: string): ColumnSpec {
-  const first = firstTokenLine(text);
-  if (!first) throw new InputError(file, undefined, 'no token lines');
-  const n = first.line.trim().split(/[ \t]+/).length;
-  const base = n === 4 ? CONLL2003 : n === 3 ? CONLL2000 : n === 2 ? TOKEN_TAG : undefined;
-  if (!base) throw new InputError(file, first.at, `${n} columns; expected 4 (word pos chunk ner), 3 (word pos chunk) or 2 (word tag), the label last`);
-  // -DOCSTART- lines are document markers in any layout (CoNLL-2002 has them with 3 columns).
-  return { ...base, docstart: true };
 }
 
 async function predictConll(tagger: LoadedTagger, text: string, file: string): Promise<{ out: string; result: PredictFileResult }> {
@@ -136,12 +106,6 @@ export async function runPredictText(tagger: LoadedTagger, text: string): Promis
   const tags = await predictSentences(tagger, nonEmpty.map((i) => ({ words: words[i] })));
   const byLine = new Map(nonEmpty.map((i, k) => [i, tags[k]]));
   return words.map((w, i) => w.map((word, j) => `${word}/${byLine.get(i)![j]}`).join(' ') + '\n').join('');
-}
-
-/** .sdp, or a file opening with the '#SDP 2015' header → sdp; anything else → conllu. */
-export function guessParseFormat(file: string, text: string): ParseFormat {
-  if (extname(file).toLowerCase() === '.sdp') return 'sdp';
-  return /^#SDP 201[45]\s*$/.test(text.replace(/^\uFEFF/, '').split('\n', 1)[0]) ? 'sdp' : 'conllu';
 }
 
 export interface ParseFileOptions {

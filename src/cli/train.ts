@@ -7,7 +7,7 @@ import { createTask, TASK_NAMES, type ParserOverrides, type TaskFactoryRequest }
 import { defaultTaggingTask } from '../tasks/tagger/create.js';
 import { defaultParserTask, isParserTask } from '../tasks/dependency/create.js';
 import { TREE_DECODERS, type TreeDecoder } from '../tasks/dependency/tree-objective.js';
-import { datasetSpec } from '../datasets/registry.js';
+import { DATASETS, datasetSpec, fileDataset } from '../datasets/registry.js';
 import type { BatchInfo } from '../tasks/tagger/tagger-task.js';
 import { loadCandidateConfig } from '../embeddings/registry.js';
 import type { CandidateSpec } from '../embeddings/candidate.js';
@@ -27,6 +27,9 @@ export interface TrainFlags {
   out?: string;
   /** A run folder whose saved command and last epoch's state training continues from. */
   resume?: string;
+  /** With --data FILE: the dev file (else every 10th training sentence) and an optional test file. */
+  dev?: string;
+  test?: string;
   limit?: string;
   hidden?: string;
   /** Parsers only: stacked BiLSTM layers. */
@@ -127,7 +130,7 @@ export interface TrainSummary {
 
 /** The flags that define a training run; `<out>/command.json` keeps them so `--resume` rebuilds the same model. */
 const MODEL_FLAGS = [
-  'task', 'data', 'embeddings', 'config', 'limit', 'hidden', 'layers', 'decoder', 'optimizer', 'lr', 'batchSize',
+  'task', 'data', 'dev', 'test', 'embeddings', 'config', 'limit', 'hidden', 'layers', 'decoder', 'optimizer', 'lr', 'batchSize',
   'patience', 'batchTokens', 'arcMlp', 'relMlp', 'initFrom', 'seed',
 ] as const;
 type ModelFlag = (typeof MODEL_FLAGS)[number];
@@ -153,6 +156,12 @@ const COMMAND_FILE = TRAIN_FILES.command;
 
 const flagName = (k: string): string => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
+/** The registry name of the run's data: a named dataset, or the user's files described as one. */
+function datasetName(flags: TrainCommand['flags']): string {
+  if (Object.hasOwn(DATASETS, flags.data)) return flags.data;
+  return fileDataset({ train: flags.data, ...(flags.dev ? { dev: flags.dev } : {}), ...(flags.test ? { test: flags.test } : {}) }).name;
+}
+
 /** The run's command: a new one from the flags (checked, saved later), or the saved one of `--resume DIR`. */
 function trainCommand(flags: TrainFlags): { command: TrainCommand; out: string; resume: boolean } {
   if (flags.resume !== undefined) {
@@ -172,11 +181,17 @@ function trainCommand(flags: TrainFlags): { command: TrainCommand; out: string; 
   if (flags.out === undefined) throw new UsageError('--out is required (or use --resume DIR)');
   const out = resolve(flags.out);
   if (existsSync(join(out, COMMAND_FILE))) throw new UsageError(`${flags.out} already holds a training run; use --resume ${flags.out} or another --out`);
-  const kept: TrainCommand['flags'] = { task: flags.task ?? defaultTask(flags.data), data: flags.data, embeddings: flags.embeddings ?? DEFAULT_EMBEDDINGS, seed: flags.seed ?? '1' };
+  const named = Object.hasOwn(DATASETS, flags.data);
+  if (named && (flags.dev !== undefined || flags.test !== undefined)) throw new UsageError(`--dev and --test go with --data FILE; dataset '${flags.data}' has its own splits`);
+  if (!named && !existsSync(flags.data)) throw new UsageError(`--data '${flags.data}' is neither a dataset (${Object.keys(DATASETS).join(', ')}) nor a file`);
+  // A resume may run from another folder, so the user's files are kept as absolute paths.
+  const files = named ? {} : { data: resolve(flags.data), ...(flags.dev ? { dev: resolve(flags.dev) } : {}), ...(flags.test ? { test: resolve(flags.test) } : {}) };
+  const kept: TrainCommand['flags'] = { data: flags.data, ...files, task: '', embeddings: flags.embeddings ?? DEFAULT_EMBEDDINGS, seed: flags.seed ?? '1' };
+  kept.task = flags.task ?? defaultTask(datasetName(kept));
   for (const k of MODEL_FLAGS) {
     if (k !== 'config' && flags[k] !== undefined && kept[k] === undefined) kept[k] = flags[k];
   }
-  if (flags.initFrom !== undefined) kept.initFrom = resolve(flags.initFrom); // a resume may run from another folder
+  if (flags.initFrom !== undefined) kept.initFrom = resolve(flags.initFrom);
   const candidateConfig = flags.config ? loadCandidateConfig(flags.config) : [];
   return { command: { command: 'train', flags: kept, epochs: flags.epochs ?? DEFAULT_EPOCHS, candidateConfig }, out, resume: false };
 }
@@ -188,6 +203,7 @@ function trainCommand(flags: TrainFlags): { command: TrainCommand; out: string; 
 export async function runTrain(flags: TrainFlags, stderr: NodeJS.WritableStream = process.stderr): Promise<TrainSummary> {
   const { command, out, resume } = trainCommand(flags);
   const saved = command.flags;
+  const data = datasetName(saved);
   const taskName = saved.task;
   const settings = modelSettings(taskName, saved);
   const epochs = wholePositive('epochs', command.epochs);
@@ -213,7 +229,7 @@ export async function runTrain(flags: TrainFlags, stderr: NodeJS.WritableStream 
   const started = performance.now();
   const task = await createTask({
     task: taskName,
-    data: saved.data,
+    data,
     candidates: saved.embeddings.split(',').map((s) => s.trim()).filter(Boolean),
     candidateConfig: command.candidateConfig,
     seed,
@@ -269,7 +285,7 @@ export async function runTrain(flags: TrainFlags, stderr: NodeJS.WritableStream 
   if (best.epoch === 0) throw new UsageError(`${out}: no epoch was trained (--epochs ${epochs} and ${progress.epochsDone} done)`);
   await task.loadCheckpoint(join(out, 'model'));
   // A dataset without a test split (sdp-sample) reports none, rather than a score over no sentences.
-  const hasTest = datasetSpec(saved.data).files.test !== undefined;
+  const hasTest = datasetSpec(data).files.test !== undefined;
   const test = hasTest ? await task.evaluate('test').then((t) => t.score).catch(() => null) : null;
   const seconds = progress.seconds + (performance.now() - started) / 1000;
   const summary: TrainSummary = { bestEpoch: best.epoch, bestDev: best.dev, test, metric: task.metricName, seconds, tokensPerSecond: progress.tokensPerSecond };
@@ -279,7 +295,7 @@ export async function runTrain(flags: TrainFlags, stderr: NodeJS.WritableStream 
   });
   const report = writeReport([out], new Date().toISOString());
   stderr.write(`best dev ${task.metricName} ${best.dev.toFixed(2)} (epoch ${best.epoch})${test !== null ? ` · test ${test.toFixed(2)}` : ''} · model in ${join(out, 'model')} · report ${report}\n`);
-  if (task.metricName === 'ELAS' || task.metricName === 'LF') {
+  if ((task.metricName === 'ELAS' || task.metricName === 'LF') && data === saved.data) {
     stderr.write(`the arc threshold is σ > 0.5; \`ace calibrate --model ${join(out, 'model')} --data ${saved.data}\` tunes it on dev\n`);
   }
   return summary;
@@ -290,7 +306,9 @@ export function register(program: Command): void {
     .command('train')
     .description('train a task model (BiLSTM-CRF tagger, biaffine dependency or semantic-graph parser) on a dataset with the given embeddings')
     .option('--task <name>', `task: ${TASK_NAMES.join('|')} (default: from the dataset)`)
-    .option('--data <name>', 'dataset name (see `ace data list`); required unless --resume')
+    .option('--data <name|file>', 'dataset name (see `ace data list`) or your own training file (CoNLL columns with the label last, CoNLL-U, ABSA XML, SDP); required unless --resume')
+    .option('--dev <file>', 'with --data FILE: the dev file (default: every 10th training sentence is held out)')
+    .option('--test <file>', 'with --data FILE: a test file, scored once with the best model')
     .option('--embeddings <list>', `comma-separated candidates (glove, use-l0, use-l1, char, casing, or names from --config) (default: "${DEFAULT_EMBEDDINGS}")`)
     .option('--config <file>', 'YAML/JSON file declaring more candidates (kept in command.json for --resume)')
     .option('--epochs <n>', `maximum epochs (default: "${DEFAULT_EPOCHS}"; with --resume, the new total)`)

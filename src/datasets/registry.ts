@@ -1,6 +1,6 @@
 // The named datasets, resolved under a data home passed in: files per split, format, label column, task kinds, loaders.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, isAbsolute, join, resolve } from 'node:path';
 import { UsageError } from '../util/errors.js';
 import type { Split } from '../tasks/task.js';
 import type { GraphSentence, TaggedSentence, TreeSentence } from '../formats/types.js';
@@ -8,6 +8,8 @@ import { CONLL2000, CONLL2003, type ColumnSpec, columnToTagged, readColumns } fr
 import { type ConlluColumn, type ConlluOptions, conlluToGraph, conlluToTagged, conlluToTree, readConllu } from '../formats/conllu.js';
 import { readSdp, sdpToGraph } from '../formats/sdp.js';
 import { absaToTagged, readAbsa } from '../formats/absa-xml.js';
+import { guessColumnSpec, guessFormat, guessParseFormat } from '../formats/guess.js';
+import { sha256 } from '../util/hash.js';
 
 export type DatasetFormat = 'conll-column' | 'conllu' | 'sdp' | 'absa-xml';
 export type TaskKind = 'tagging' | 'tree' | 'graph';
@@ -58,9 +60,62 @@ export const DATASETS: Readonly<Record<string, DatasetSpec>> = Object.freeze({
   'sdp-sample-psd': { name: 'sdp-sample-psd', folder: 'sdp-sample', format: 'sdp', files: { train: 'psd/wsj.sdp', dev: 'held-out' }, tasks: ['graph'] },
 } satisfies Record<string, DatasetSpec>);
 
+/** Datasets described from a user's own files in this process (see fileDataset), by name. */
+const FILE_DATASETS = new Map<string, DatasetSpec>();
+
 export function datasetSpec(name: string): DatasetSpec {
-  const spec = DATASETS[name];
-  if (!spec) throw new UsageError(`unknown dataset '${name}' (known: ${Object.keys(DATASETS).join(', ')})`);
+  const spec = DATASETS[name] ?? FILE_DATASETS.get(name);
+  if (!spec) throw new UsageError(`unknown dataset '${name}' (known: ${Object.keys(DATASETS).join(', ')}; or give a file path)`);
+  return spec;
+}
+
+export interface DatasetFiles {
+  train: string;
+  /** Without one, every 10th training sentence is held out (HELD_OUT_EVERY). */
+  dev?: string;
+  test?: string;
+}
+
+function readHead(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').slice(0, 1 << 16);
+  } catch (err) {
+    throw new UsageError(`cannot read ${file}: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * A dataset from a user's files, registered under a name made from the train file (so tasks, caches and eval take
+ * it like a named one). The format comes from the train file's extension and first lines: SDP 2015, CoNLL-U
+ * (tagging column UPOS), SemEval ABSA XML (aspect terms), or CoNLL columns (word first, label last: 4 columns read
+ * as CoNLL-2003, 3 as CoNLL-2000, 2 as word/tag). Dev and test files must be in the same format.
+ */
+export function fileDataset(files: DatasetFiles): DatasetSpec {
+  const paths = { train: resolve(files.train), dev: files.dev && resolve(files.dev), test: files.test && resolve(files.test) };
+  const head = readHead(paths.train);
+  const kind = guessParseFormat(paths.train, head) === 'sdp' ? 'sdp' : guessFormat(paths.train, head);
+  for (const split of ['dev', 'test'] as const) {
+    const p = paths[split];
+    if (p === undefined) continue;
+    const other = readHead(p);
+    const otherKind = guessParseFormat(p, other) === 'sdp' ? 'sdp' : guessFormat(p, other);
+    if (otherKind !== kind) throw new UsageError(`${split} file ${p} reads as ${otherKind}, the train file ${paths.train} as ${kind}`);
+    if (kind === 'conll' && guessColumnSpec(other, p).columns.length !== guessColumnSpec(head, paths.train).columns.length) {
+      throw new UsageError(`${split} file ${p} has another column count than the train file ${paths.train}`);
+    }
+  }
+  const name = `file:${basename(paths.train)}-${sha256(JSON.stringify(paths)).slice(0, 8)}`;
+  const fileSplits = { train: paths.train, dev: paths.dev ?? 'held-out', ...(paths.test ? { test: paths.test } : {}) };
+  const base = { name, folder: '', files: fileSplits };
+  let spec: DatasetSpec;
+  if (kind === 'sdp') spec = { ...base, format: 'sdp', tasks: ['graph'] };
+  else if (kind === 'conllu') spec = { ...base, format: 'conllu', tasks: ['tagging', 'tree', 'graph'], label: 'upos' };
+  else if (kind === 'absa') spec = { ...base, format: 'absa-xml', tasks: ['tagging'], label: 'aspect' };
+  else {
+    const columnSpec = guessColumnSpec(head, paths.train);
+    spec = { ...base, format: 'conll-column', tasks: ['tagging'], label: columnSpec.columns[columnSpec.columns.length - 1], columnSpec };
+  }
+  FILE_DATASETS.set(name, spec);
   return spec;
 }
 
@@ -69,8 +124,10 @@ export function splitFile(home: string, spec: DatasetSpec, split: Split): { path
   const f = spec.files[split];
   if (f === undefined) throw new UsageError(`dataset '${spec.name}' has no ${split} split`);
   const trainHasHeldOut = spec.files.dev === 'held-out';
-  if (f === 'held-out') return { path: join(home, spec.folder, spec.files.train as string), heldOut: 'dev' };
-  return { path: join(home, spec.folder, f), heldOut: split === 'train' && trainHasHeldOut ? 'train' : 'none' };
+  // A user's files (fileDataset) are absolute; the named datasets' are under the data home.
+  const at = (file: string): string => (isAbsolute(file) ? file : join(home, spec.folder, file));
+  if (f === 'held-out') return { path: at(spec.files.train as string), heldOut: 'dev' };
+  return { path: at(f), heldOut: split === 'train' && trainHasHeldOut ? 'train' : 'none' };
 }
 
 function keep(heldOut: 'dev' | 'train' | 'none', i: number): boolean {

@@ -1,7 +1,7 @@
-// Tests `ace train --resume`: a run cut after one epoch and resumed ends exactly where an uninterrupted run does.
+// Tests `ace train`'s run folder: --resume continues a cut run exactly as an uninterrupted one, and --data FILE trains on your own files.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -81,4 +81,45 @@ test('resume and new runs refuse what would change or clobber a run', { skip }, 
   await assert.rejects(runTrain({ resume: empty, progress: false }, sink), usage(/holds no training run to resume/));
   await assert.rejects(runTrain({ out: empty, progress: false }, sink), usage(/--data is required/));
   assert.equal(existsSync(join(empty, 'command.json')), false);
+});
+
+/** The first `n` blank-line-separated sentences of a file, from sentence `from`. */
+function sentences(path: string, from: number, n: number): string {
+  return readFileSync(path, 'utf8').split(/\n\n+/).slice(from, from + n).join('\n\n') + '\n\n';
+}
+
+test('--data FILE trains on your own files: format and columns guessed, --dev/--test used, the task from the label', { skip }, async () => {
+  const dir = join(root, 'own');
+  mkdirSync(dir);
+  const chunks = join(dataHome(), 'conll2000', 'train.txt');
+  const train = join(dir, 'train.txt');
+  const dev = join(dir, 'dev.txt');
+  const testFile = join(dir, 'test.txt');
+  writeFileSync(train, sentences(chunks, 0, 120));
+  writeFileSync(dev, sentences(chunks, 120, 30));
+  writeFileSync(testFile, sentences(chunks, 150, 30));
+  const out = join(root, 'own-run');
+  const base = { embeddings: 'casing,char', epochs: '1', out, hidden: '16', home: dataHome(), cacheDir, progress: false };
+  const r = await runTrain({ ...base, data: train, dev, test: testFile }, sink);
+  const command = JSON.parse(readFileSync(join(out, 'command.json'), 'utf8')) as { flags: Record<string, string> };
+  assert.deepEqual([command.flags.task, command.flags.data, command.flags.dev, command.flags.test], ['chunk', train, dev, testFile]);
+  assert.ok(r.test !== null && r.test > 0 && r.bestDev > 0);
+  // The same run on the registry's conll2000 slice would read other dev sentences; here dev is exactly dev.txt.
+  const log = JSON.parse(readFileSync(join(out, 'train.log.jsonl'), 'utf8').split('\n')[0]) as { metric: string };
+  assert.equal(log.metric, 'F1');
+
+  // No --dev: every 10th sentence of the train file is held out; no --test: no test score.
+  const heldOut = await runTrain({ ...base, data: train, out: join(root, 'own-heldout') }, sink);
+  assert.equal(heldOut.test, null);
+
+  // CoNLL-U defaults to UPOS tagging.
+  const ewt = join(dir, 'ewt.conllu');
+  writeFileSync(ewt, sentences(join(dataHome(), 'ud-english-ewt', 'en_ewt-ud-dev.conllu'), 0, 60));
+  const pos = await runTrain({ ...base, data: ewt, out: join(root, 'own-pos') }, sink);
+  assert.equal(pos.metric, 'accuracy');
+
+  const usage = (pattern: RegExp) => (e: unknown) => e instanceof UsageError && pattern.test(e.message);
+  await assert.rejects(runTrain({ ...base, data: 'conll2000', dev, out: join(root, 'x1') }, sink), usage(/--dev and --test go with --data FILE/));
+  await assert.rejects(runTrain({ ...base, data: join(dir, 'missing.txt'), out: join(root, 'x2') }, sink), usage(/is neither a dataset .* nor a file/));
+  await assert.rejects(runTrain({ ...base, data: train, dev: ewt, out: join(root, 'x3') }, sink), usage(/reads as conllu, the train file .* as conll/));
 });
