@@ -13,6 +13,7 @@ import { createTask, type TaskFactoryRequest } from '../tasks/registry.js';
 import { isParserTask } from '../tasks/dependency/create.js';
 import type { CandidateSpec } from '../embeddings/candidate.js';
 import { loadCandidateConfig } from '../embeddings/registry.js';
+import { DATASETS, datasetNameOf, normalizeDataRef } from '../datasets/registry.js';
 import { cacheEventLogger, cliContext } from './context.js';
 import { SEARCH_STRATEGIES, type SearchStrategy } from '../search/strategy.js';
 import type { SearchRecord } from '../search/history.js';
@@ -34,6 +35,9 @@ export interface TaskRequest {
   limit?: number;
   /** BiLSTM units per direction, when not the task's default (kept so a resume rebuilds the same network). */
   hidden?: number;
+  /** With `data` a user's training file: its dev and test files (absolute paths, as `data` then is). */
+  dev?: string;
+  test?: string;
 }
 
 /** Builds the task of a request; `threads` is the --threads flag, for factories that own a backend. */
@@ -60,6 +64,9 @@ export const COMMAND_FILE = 'command.json';
 interface RawFlags {
   task?: string;
   data?: string;
+  dev?: string;
+  /** `--test-file`: `--test` is taken by `--no-test`. */
+  testFile?: string;
   candidates?: string;
   out?: string;
   episodes?: string;
@@ -109,9 +116,17 @@ export function parseSearchFlags(flags: RawFlags): SearchCommand {
   if (limit !== undefined && limit < 1) throw new UsageError(`--limit needs a positive integer, got '${flags.limit}'`);
   const hidden = int('hidden', flags.hidden);
   if (hidden !== undefined && hidden < 1) throw new UsageError(`--hidden needs a positive integer, got '${flags.hidden}'`);
+  // A name goes to the task factory as it is; a file (or --dev/--test-file) is the user's own data.
+  const named = Object.hasOwn(DATASETS, flags.data!);
+  const ownFiles = flags.dev !== undefined || flags.testFile !== undefined || (!named && existsSync(flags.data!));
+  const dataRef = ownFiles
+    ? normalizeDataRef({ data: flags.data!, ...(flags.dev !== undefined ? { dev: flags.dev } : {}), ...(flags.testFile !== undefined ? { test: flags.testFile } : {}) })
+    : { data: flags.data! };
+  // A data set without a test split (sdp-sample, your files without --test-file) has nothing to score there.
+  const hasTest = named ? DATASETS[flags.data!].files.test !== undefined : ownFiles ? dataRef.test !== undefined : true;
   const command: SearchCommand = {
     request: {
-      task: flags.task!, data: flags.data!, candidates, seed: int('seed', flags.seed) ?? 1, outDir: resolve(flags.out!),
+      task: flags.task!, ...dataRef, candidates, seed: int('seed', flags.seed) ?? 1, outDir: resolve(flags.out!),
       ...(flags.config ? { candidateConfig: loadCandidateConfig(flags.config) } : {}),
       ...(limit !== undefined ? { limit } : {}),
       ...(hidden !== undefined ? { hidden } : {}),
@@ -123,7 +138,7 @@ export function parseSearchFlags(flags: RawFlags): SearchCommand {
     rewardShaping: flags.rewardShaping as RewardShaping,
     discount: discount ?? 0.5,
     rewardScale: flags.rewardScale === undefined ? undefined : positiveNumber('reward-scale', flags.rewardScale),
-    evaluateTest: flags.test,
+    evaluateTest: flags.test && hasTest,
     retrain: flags.retrain ?? false,
     retrainEpochs: int('retrain-epochs', flags.retrainEpochs),
   };
@@ -197,7 +212,9 @@ export function registerSearch(program: Command, createTask: CreateTask): void {
     .command('search')
     .description('search which embedding candidates to concatenate (ACE, Wang et al. 2021) or run a baseline on the same budget')
     .option('--task <name>', 'task name: ner, chunk, pos, ae, dep, sdp, eud')
-    .option('--data <name>', 'data set name')
+    .option('--data <name|file>', 'data set name, or your own training file (CoNLL columns with the label last, CoNLL-U, ABSA XML, SDP)')
+    .option('--dev <file>', 'with --data FILE: the dev file the rewards come from (default: every 10th training sentence)')
+    .option('--test-file <file>', 'with --data FILE: a test file for the final model')
     .option('--candidates <list>', 'comma-separated embedding candidates')
     .option('--out <dir>', 'output folder')
     .option('--episodes <n>', 'episodes (default 30)')
@@ -224,8 +241,10 @@ export function registerSearch(program: Command, createTask: CreateTask): void {
 }
 
 /** A saved request as the registry takes it: `hidden` goes where the task kind keeps its network sizes. */
-export function taskSettings(request: TaskRequest): Omit<TaskRequest, 'hidden'> & Pick<TaskFactoryRequest, 'architecture' | 'parser'> {
-  const { hidden, ...rest } = request;
+export function taskSettings(request: TaskRequest): Omit<TaskRequest, 'hidden' | 'dev' | 'test'> & Pick<TaskFactoryRequest, 'architecture' | 'parser'> {
+  const { hidden, dev, test, ...named } = request;
+  // A user's files become a dataset name the registry knows.
+  const rest = { ...named, data: datasetNameOf({ data: request.data, ...(dev !== undefined ? { dev } : {}), ...(test !== undefined ? { test } : {}) }) };
   if (hidden === undefined) return rest;
   return isParserTask(request.task) ? { ...rest, parser: { architecture: { hidden } } } : { ...rest, architecture: { hidden } };
 }

@@ -7,7 +7,7 @@ import { createTask, TASK_NAMES, type ParserOverrides, type TaskFactoryRequest }
 import { defaultTaggingTask } from '../tasks/tagger/create.js';
 import { defaultParserTask, isParserTask } from '../tasks/dependency/create.js';
 import { TREE_DECODERS, type TreeDecoder } from '../tasks/dependency/tree-objective.js';
-import { DATASETS, datasetSpec, fileDataset } from '../datasets/registry.js';
+import { datasetNameOf, datasetSpec, normalizeDataRef } from '../datasets/registry.js';
 import type { BatchInfo } from '../tasks/tagger/tagger-task.js';
 import { loadCandidateConfig } from '../embeddings/registry.js';
 import type { CandidateSpec } from '../embeddings/candidate.js';
@@ -156,12 +156,6 @@ const COMMAND_FILE = TRAIN_FILES.command;
 
 const flagName = (k: string): string => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
-/** The registry name of the run's data: a named dataset, or the user's files described as one. */
-function datasetName(flags: TrainCommand['flags']): string {
-  if (Object.hasOwn(DATASETS, flags.data)) return flags.data;
-  return fileDataset({ train: flags.data, ...(flags.dev ? { dev: flags.dev } : {}), ...(flags.test ? { test: flags.test } : {}) }).name;
-}
-
 /** The run's command: a new one from the flags (checked, saved later), or the saved one of `--resume DIR`. */
 function trainCommand(flags: TrainFlags): { command: TrainCommand; out: string; resume: boolean } {
   if (flags.resume !== undefined) {
@@ -181,13 +175,8 @@ function trainCommand(flags: TrainFlags): { command: TrainCommand; out: string; 
   if (flags.out === undefined) throw new UsageError('--out is required (or use --resume DIR)');
   const out = resolve(flags.out);
   if (existsSync(join(out, COMMAND_FILE))) throw new UsageError(`${flags.out} already holds a training run; use --resume ${flags.out} or another --out`);
-  const named = Object.hasOwn(DATASETS, flags.data);
-  if (named && (flags.dev !== undefined || flags.test !== undefined)) throw new UsageError(`--dev and --test go with --data FILE; dataset '${flags.data}' has its own splits`);
-  if (!named && !existsSync(flags.data)) throw new UsageError(`--data '${flags.data}' is neither a dataset (${Object.keys(DATASETS).join(', ')}) nor a file`);
-  // A resume may run from another folder, so the user's files are kept as absolute paths.
-  const files = named ? {} : { data: resolve(flags.data), ...(flags.dev ? { dev: resolve(flags.dev) } : {}), ...(flags.test ? { test: resolve(flags.test) } : {}) };
-  const kept: TrainCommand['flags'] = { data: flags.data, ...files, task: '', embeddings: flags.embeddings ?? DEFAULT_EMBEDDINGS, seed: flags.seed ?? '1' };
-  kept.task = flags.task ?? defaultTask(datasetName(kept));
+  const dataRef = normalizeDataRef({ data: flags.data, ...(flags.dev !== undefined ? { dev: flags.dev } : {}), ...(flags.test !== undefined ? { test: flags.test } : {}) });
+  const kept: TrainCommand['flags'] = { ...dataRef, task: flags.task ?? defaultTask(datasetNameOf(dataRef)), embeddings: flags.embeddings ?? DEFAULT_EMBEDDINGS, seed: flags.seed ?? '1' };
   for (const k of MODEL_FLAGS) {
     if (k !== 'config' && flags[k] !== undefined && kept[k] === undefined) kept[k] = flags[k];
   }
@@ -203,7 +192,7 @@ function trainCommand(flags: TrainFlags): { command: TrainCommand; out: string; 
 export async function runTrain(flags: TrainFlags, stderr: NodeJS.WritableStream = process.stderr): Promise<TrainSummary> {
   const { command, out, resume } = trainCommand(flags);
   const saved = command.flags;
-  const data = datasetName(saved);
+  const data = datasetNameOf(saved);
   const taskName = saved.task;
   const settings = modelSettings(taskName, saved);
   const epochs = wholePositive('epochs', command.epochs);

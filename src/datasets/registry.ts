@@ -84,6 +84,34 @@ function readHead(file: string): string {
   }
 }
 
+/** `--data NAME|FILE` with `--dev`/`--test` as given on a command line, or as saved (files absolute). */
+export interface DataRef {
+  data: string;
+  dev?: string;
+  test?: string;
+}
+
+/**
+ * Checks a command line's data flags: a dataset name (no --dev/--test), or the user's files, made absolute so a
+ * saved command still finds them from another folder.
+ */
+export function normalizeDataRef(ref: DataRef): DataRef {
+  const named = Object.hasOwn(DATASETS, ref.data);
+  if (named && (ref.dev !== undefined || ref.test !== undefined)) throw new UsageError(`a dev or test file goes with --data FILE; dataset '${ref.data}' has its own splits`);
+  if (named) return { data: ref.data };
+  if (!existsSync(ref.data)) throw new UsageError(`--data '${ref.data}' is neither a dataset (${Object.keys(DATASETS).join(', ')}) nor a file`);
+  return { data: resolve(ref.data), ...(ref.dev !== undefined ? { dev: resolve(ref.dev) } : {}), ...(ref.test !== undefined ? { test: resolve(ref.test) } : {}) };
+}
+
+/**
+ * The registry name of a data reference: a name stays as it is (unknown ones fail where they are looked up), and a
+ * user's files (absolute paths, see normalizeDataRef) are described as a dataset (fileDataset).
+ */
+export function datasetNameOf(ref: DataRef): string {
+  if (!isAbsolute(ref.data)) return ref.data;
+  return fileDataset({ train: ref.data, ...(ref.dev !== undefined ? { dev: ref.dev } : {}), ...(ref.test !== undefined ? { test: ref.test } : {}) }).name;
+}
+
 /**
  * A dataset from a user's files, registered under a name made from the train file (so tasks, caches and eval take
  * it like a named one). The format comes from the train file's extension and first lines: SDP 2015, CoNLL-U

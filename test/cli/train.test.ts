@@ -119,7 +119,7 @@ test('--data FILE trains on your own files: format and columns guessed, --dev/--
   assert.equal(pos.metric, 'accuracy');
 
   const usage = (pattern: RegExp) => (e: unknown) => e instanceof UsageError && pattern.test(e.message);
-  await assert.rejects(runTrain({ ...base, data: 'conll2000', dev, out: join(root, 'x1') }, sink), usage(/--dev and --test go with --data FILE/));
+  await assert.rejects(runTrain({ ...base, data: 'conll2000', dev, out: join(root, 'x1') }, sink), usage(/a dev or test file goes with --data FILE/));
   await assert.rejects(runTrain({ ...base, data: join(dir, 'missing.txt'), out: join(root, 'x2') }, sink), usage(/is neither a dataset .* nor a file/));
   await assert.rejects(runTrain({ ...base, data: train, dev: ewt, out: join(root, 'x3') }, sink), usage(/reads as conllu, the train file .* as conll/));
 });

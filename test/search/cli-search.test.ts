@@ -109,3 +109,29 @@ test('ace search runs through the factory, writes search.json, report.html and r
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('search --data FILE: your own files are kept absolute, become a file dataset, and without --test-file no test is scored', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ace-cli-'));
+  try {
+    const train = join(dir, 'train.txt');
+    const dev = join(dir, 'dev.txt');
+    writeFileSync(train, 'He PRP B-NP\nruns VBZ B-VP\n\n');
+    writeFileSync(dev, 'She PRP B-NP\nsleeps VBZ B-VP\n\n');
+    const cwd = process.cwd();
+    process.chdir(dir);
+    let c;
+    try {
+      c = parseSearchFlags({ ...base, task: 'chunk', data: 'train.txt', dev: 'dev.txt', out: 'o', candidates: 'char' });
+    } finally {
+      process.chdir(cwd);
+    }
+    assert.deepEqual([c.request.data, c.request.dev, c.request.test, c.evaluateTest], [train, dev, undefined, false]);
+    assert.match(taskSettings(c.request).data, /^file:train\.txt-[0-9a-f]{8}$/);
+    const withTest = parseSearchFlags({ ...base, task: 'chunk', data: train, testFile: dev, out: 'o', candidates: 'char' });
+    assert.equal(withTest.evaluateTest, true);
+    assert.throws(() => parseSearchFlags({ ...base, task: 'chunk', data: 'conll2000', dev, out: 'o', candidates: 'char' }), (e: unknown) => e instanceof UsageError && /a dev or test file goes with --data FILE/.test(e.message));
+    assert.equal(parseSearchFlags({ ...base, task: 'dep', data: 'sdp-sample', out: 'o', candidates: 'char' }).evaluateTest, false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
