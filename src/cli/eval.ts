@@ -1,10 +1,10 @@
 // `ace eval`: scores a prediction file against a gold file, or a tagger or parser bundle on a dataset split, as the official scorers report.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InputError, UsageError } from '../util/errors.js';
 import { defaultCacheDir, defaultDataHome } from '../util/paths.js';
 import { getBackend } from '../engine/backend/select.js';
-import { loadGraphs, loadTagging, loadTrees } from '../datasets/registry.js';
+import { DATASETS, fileDataset, loadGraphs, loadTagging, loadTrees } from '../datasets/registry.js';
 import type { Split } from '../tasks/task.js';
 import { isSpanTask } from '../tasks/tagger/tagger.js';
 import { loadTagger, predictSentences, type LoadedTagger } from '../tasks/tagger/load.js';
@@ -272,21 +272,25 @@ interface EvalFlags {
 async function evalModelAction(opts: EvalFlags & { model: string }): Promise<string> {
   const files = (['format', 'gold', 'pred', 'scheme'] as const).filter((k) => opts[k] !== undefined);
   if (files.length > 0) throw new UsageError(`--model scores a dataset split; it does not take ${files.map((k) => `--${k}`).join(', ')}`);
-  if (opts.data === undefined) throw new UsageError('--model needs --data NAME (a dataset from `ace data list`)');
+  if (opts.data === undefined) throw new UsageError('--model needs --data NAME (a dataset from `ace data list`) or --data FILE');
   const backend = getBackend(backendChoiceFromEnv(opts.backend, process.env));
   const cacheDir = opts.cacheDir ?? defaultCacheDir();
   const dataHome = opts.home ?? defaultDataHome();
+  // A gold file of your own is every split of a one-file dataset, so --split does not matter for it.
+  const named = Object.hasOwn(DATASETS, opts.data);
+  if (!named && !existsSync(opts.data)) throw new UsageError(`--data '${opts.data}' is neither a dataset (${Object.keys(DATASETS).join(', ')}) nor a file`);
+  const data = named ? opts.data : fileDataset({ train: opts.data, dev: opts.data, test: opts.data }).name;
   if (isParserBundle(opts.model)) {
     const parser = await loadParser(opts.model, { cacheDir, backend });
     try {
-      return await evalParser(parser, { data: opts.data, split: opts.split, dataHome });
+      return await evalParser(parser, { data, split: opts.split, dataHome });
     } finally {
       await parser.dispose();
     }
   }
   const tagger = await loadTagger(opts.model, { cacheDir, backend });
   try {
-    return await evalTagger(tagger, { data: opts.data, split: opts.split, dataHome });
+    return await evalTagger(tagger, { data, split: opts.split, dataHome });
   } finally {
     await tagger.dispose();
   }
@@ -301,7 +305,7 @@ export function register(program: Command): void {
     .option('--pred <file>', 'prediction file (conll: the gold layout with the predicted tag in the last column)')
     .option('--scheme <scheme>', `conll tag scheme to accept: ${EVAL_SCHEMES.join(' | ')}`, oneOf('--scheme', EVAL_SCHEMES))
     .option('--model <dir>', 'instead of files: a bundle to run on --data (taggers: the conlleval report, or accuracy for POS; parsers: UAS/LAS, SDP LF or ELAS)')
-    .option('--data <name>', 'with --model: dataset name (see `ace data list`)')
+    .option('--data <name|file>', 'with --model: dataset name (see `ace data list`) or a gold file of your own (its format guessed)')
     .option('--split <split>', 'with --model: train | dev | test', oneOf('--split', EVAL_SPLITS), 'test')
     .option('--home <dir>', 'with --model: data home (default: ACE_DATA_HOME or ~/.local/share/ace-ts/data)')
     .option('--cache-dir <dir>', 'with --model: where frozen candidates find their weights (default: ACE_CACHE_DIR or ~/.cache/ace-ts)')

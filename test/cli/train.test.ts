@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { runTrain, type TrainFlags } from '../../src/cli/train.js';
 import { UsageError } from '../../src/util/errors.js';
+import { register as registerEval } from '../../src/cli/eval.js';
+import { runCommand } from '../helpers/run-command.js';
 import { dataHome, dataSkip } from '../helpers/data-home.js';
 
 const skip = dataSkip();
@@ -107,6 +109,10 @@ test('--data FILE trains on your own files: format and columns guessed, --dev/--
   // The same run on the registry's conll2000 slice would read other dev sentences; here dev is exactly dev.txt.
   const log = JSON.parse(readFileSync(join(out, 'train.log.jsonl'), 'utf8').split('\n')[0]) as { metric: string };
   assert.equal(log.metric, 'F1');
+
+  // ace eval --model on the same test file scores what training reported.
+  const report = await runCommand(registerEval, ['eval', '--model', join(out, 'model'), '--data', testFile, '--cache-dir', cacheDir]);
+  assert.match(report, new RegExp(`FB1: +${r.test!.toFixed(2)}`));
 
   // No --dev: every 10th sentence of the train file is held out; no --test: no test score.
   const heldOut = await runTrain({ ...base, data: train, out: join(root, 'own-heldout') }, sink);
