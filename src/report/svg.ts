@@ -21,8 +21,10 @@ export interface LineChartOptions {
   height?: number;
   /** Fixed y range (e.g. [0, 1] for probabilities); otherwise padded data range. */
   yRange?: readonly [number, number];
-  /** Format of y tick labels and tooltips. */
+  /** Decimals of y tooltips (and of tick labels, up to 2). */
   digits?: number;
+  /** Formats y values for ticks and tooltips instead of `digits` (e.g. small learning rates). */
+  format?: (v: number) => string;
 }
 
 /** About `count` round tick values covering [lo, hi] (1, 2, 5 × 10^k steps). */
@@ -64,7 +66,7 @@ export function lineChart(o: LineChartOptions): string {
   for (const t of niceTicks(yMin, yMax, 5)) {
     const y = sy(t).toFixed(1);
     parts.push(`<line class="grid" x1="${m.left}" x2="${width - m.right}" y1="${y}" y2="${y}"/>`);
-    parts.push(`<text class="tick" x="${m.left - 8}" y="${y}" text-anchor="end" dominant-baseline="middle">${fmt(t, t % 1 === 0 ? 0 : Math.min(digits, 2))}</text>`);
+    parts.push(`<text class="tick" x="${m.left - 8}" y="${y}" text-anchor="end" dominant-baseline="middle">${o.format ? o.format(t) : fmt(t, t % 1 === 0 ? 0 : Math.min(digits, 2))}</text>`);
   }
   const xTicks = niceTicks(xMin, xMax, Math.min(10, Math.max(1, xMax - xMin))).filter((t) => Number.isInteger(t));
   for (const t of xTicks) {
@@ -83,7 +85,7 @@ export function lineChart(o: LineChartOptions): string {
     parts.push(`<polyline fill="none" stroke="${s.color}" stroke-width="2.2" stroke-linejoin="round"${dash} points="${pts}"/>`);
     for (const [x, y] of s.points) {
       parts.push(
-        `<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="3.2" fill="${s.color}"><title>${escapeXml(s.name)} · ${x}: ${fmt(y, digits)}</title></circle>`,
+        `<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="3.2" fill="${s.color}"><title>${escapeXml(s.name)} · ${x}: ${o.format ? o.format(y) : fmt(y, digits)}</title></circle>`,
       );
     }
     parts.push('</g>');

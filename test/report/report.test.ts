@@ -145,6 +145,10 @@ test('training report: dev, loss and learning-rate plots, the saved epoch highli
     assert.match(html, /<tr class="best"><td>4<\/td>/);
     assert.match(html, />88\.25</); // the finished run's test score
     assert.match(html, /after training ends/); // the other has none yet
+    // Learning-rate ticks keep their digits (0.05 and 0.1, not 0.00).
+    const lrChart = html.slice(html.indexOf('id="learning-rate"'));
+    assert.match(lrChart, />0\.1</);
+    assert.match(lrChart, />0\.05</);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
