@@ -247,6 +247,7 @@ export async function runTrain(flags: TrainFlags, stderr: NodeJS.WritableStream 
     task.beginEpisode({ selection: task.candidateNames.map(() => true), blockWeighting: 'none' });
     writeJsonAtomic(join(out, COMMAND_FILE), command);
   }
+  stderr.write(`every epoch updates ${join(out, 'report.html')}; \`ace train --resume ${out}\` continues after a kill\n`);
   const log = join(out, TRAIN_FILES.log);
   const exhausted = (): boolean => 'exhausted' in task && (task as { exhausted: boolean }).exhausted;
   // Taggers stop when the plateau schedule exhausts the rate; parsers (per-step decay) run --epochs.
