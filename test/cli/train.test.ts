@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { runTrain, type TrainFlags } from '../../src/cli/train.js';
-import { UsageError } from '../../src/util/errors.js';
+import { InputError, UsageError } from '../../src/util/errors.js';
 import { register as registerEval } from '../../src/cli/eval.js';
 import { runCommand } from '../helpers/run-command.js';
 import { dataHome, dataSkip } from '../helpers/data-home.js';
@@ -79,6 +79,13 @@ test('resume and new runs refuse what would change or clobber a run', { skip }, 
   await assert.rejects(runTrain(flags(out), sink), usage(/already holds a training run; use --resume/));
   await assert.rejects(runTrain({ resume: out, hidden: '32', lr: '0.2', progress: false }, sink), usage(/--hidden, --lr cannot change/));
   await assert.rejects(runTrain({ resume: out, out: join(root, 'elsewhere'), progress: false }, sink), usage(/leave out --out/));
+  // A candidate whose settings changed since the state was saved (as use-l0's normalization did) is refused.
+  const commandFile = join(out, 'command.json');
+  const saved = readFileSync(commandFile, 'utf8');
+  writeFileSync(commandFile, saved.replace('"column": "pos"', '"column": "pos", "dim": 12'));
+  await assert.rejects(runTrain({ resume: out, epochs: '2', home: dataHome(), cacheDir, progress: false }, sink),
+    (e: unknown) => e instanceof InputError && /saved with other candidate settings than this model's: .*"column":"pos"}.*, here .*"dim":12/.test(e.message));
+  writeFileSync(commandFile, saved);
   const empty = join(root, 'empty');
   await assert.rejects(runTrain({ resume: empty, progress: false }, sink), usage(/holds no training run to resume/));
   await assert.rejects(runTrain({ out: empty, progress: false }, sink), usage(/--data is required/));

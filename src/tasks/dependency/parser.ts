@@ -103,7 +103,7 @@ export class Parser {
   }
 
   loadParams(dir: string): void {
-    loadBundleParams(dir, this.params);
+    loadBundleParams(dir, PARSER_BUNDLE_FORMAT, 'parser', this.description, this.params);
   }
 
   warmStart(dir: string): PartialLoad {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { loadMatchingParams, loadParams, saveParams, type Param, type PartialLoad } from '../../engine/index.js';
 import { writeJsonAtomic } from '../../util/atomic-fs.js';
 import { InputError } from '../../util/errors.js';
+import type { CandidateSpec } from '../../embeddings/candidate.js';
 
 export const BUNDLE_VERSION = 1;
 
@@ -13,7 +14,20 @@ export function saveBundle(dir: string, format: string, description: object, par
   writeJsonAtomic(join(dir, 'model.json'), { format, version: BUNDLE_VERSION, ...description, ...extra });
 }
 
-export function loadBundleParams(dir: string, params: readonly Param[]): void {
+/**
+ * Loads a bundle's parameters into a model built from the same description. The candidates must be the same ones:
+ * a default candidate whose settings changed between versions (use-l0's normalization, say) would otherwise feed
+ * saved weights inputs they were not trained on.
+ */
+export function loadBundleParams(dir: string, format: string, what: string, model: { candidates: readonly CandidateSpec[] }, params: readonly Param[]): void {
+  const saved = readBundleJson(dir, format, what, ['candidates']).candidates as CandidateSpec[];
+  const n = Math.max(saved.length, model.candidates.length);
+  const at = Array.from({ length: n }, (_, i) => i).find((i) => JSON.stringify(saved[i]) !== JSON.stringify(model.candidates[i]));
+  if (at !== undefined) {
+    const show = (c: CandidateSpec | undefined): string => (c ? JSON.stringify(c) : 'none');
+    throw new InputError(join(dir, 'model.json'), undefined,
+      `saved with other candidate settings than this model's: ${show(saved[at])}, here ${show(model.candidates[at])} (a run saved by another ace-ts version goes on with that version)`);
+  }
   loadParams(join(dir, 'params.bin'), params);
 }
 

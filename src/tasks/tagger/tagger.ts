@@ -144,7 +144,7 @@ export class Tagger {
   }
 
   loadParams(dir: string): void {
-    loadBundleParams(dir, this.params);
+    loadBundleParams(dir, BUNDLE_FORMAT, 'tagger', this.description, this.params);
   }
 
   warmStart(dir: string): PartialLoad {
