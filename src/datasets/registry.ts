@@ -1,5 +1,5 @@
 // The named datasets, resolved under a data home passed in: files per split, format, label column, task kinds, loaders.
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import { UsageError } from '../util/errors.js';
 import type { Split } from '../tasks/task.js';
@@ -76,11 +76,19 @@ export interface DatasetFiles {
   test?: string;
 }
 
+/** The first 64 KiB of a file: enough to guess its format without reading a large corpus twice. */
 function readHead(file: string): string {
+  let fd: number | undefined;
   try {
-    return readFileSync(file, 'utf8').slice(0, 1 << 16);
+    fd = openSync(file, 'r');
+    const buf = Buffer.alloc(1 << 16);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    // A multi-byte character cut at the end decodes to U+FFFD, which no guess looks at.
+    return buf.subarray(0, n).toString('utf8');
   } catch (err) {
     throw new UsageError(`cannot read ${file}: ${(err as Error).message}`);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
