@@ -1,10 +1,11 @@
 // `ace eval`: scores a prediction file against a gold file, or a tagger or parser bundle on a dataset split, as the official scorers report.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
 import type { Command } from 'commander';
 import { InputError, UsageError } from '../util/errors.js';
 import { defaultCacheDir, defaultDataHome } from '../util/paths.js';
 import { getBackend } from '../engine/backend/select.js';
-import { DATASETS, fileDataset, loadGraphs, loadTagging, loadTrees } from '../datasets/registry.js';
+import { fileDataset, loadGraphs, loadTagging, loadTrees, normalizeDataRef } from '../datasets/registry.js';
 import type { Split } from '../tasks/task.js';
 import { isSpanTask } from '../tasks/tagger/tagger.js';
 import { loadTagger, predictSentences, type LoadedTagger } from '../tasks/tagger/load.js';
@@ -277,9 +278,8 @@ async function evalModelAction(opts: EvalFlags & { model: string }): Promise<str
   const cacheDir = opts.cacheDir ?? defaultCacheDir();
   const dataHome = opts.home ?? defaultDataHome();
   // A gold file of your own is every split of a one-file dataset, so --split does not matter for it.
-  const named = Object.hasOwn(DATASETS, opts.data);
-  if (!named && !existsSync(opts.data)) throw new UsageError(`--data '${opts.data}' is neither a dataset (${Object.keys(DATASETS).join(', ')}) nor a file`);
-  const data = named ? opts.data : fileDataset({ train: opts.data, dev: opts.data, test: opts.data }).name;
+  const ref = normalizeDataRef({ data: opts.data });
+  const data = isAbsolute(ref.data) ? fileDataset({ train: ref.data, dev: ref.data, test: ref.data }).name : ref.data;
   if (isParserBundle(opts.model)) {
     const parser = await loadParser(opts.model, { cacheDir, backend });
     try {

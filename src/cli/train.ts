@@ -235,8 +235,6 @@ export async function runTrain(flags: TrainFlags, stderr: NodeJS.WritableStream 
     await task.loadState(latest.taskDir);
     progress = latest.state;
     stderr.write(`resuming after epoch ${progress.epochsDone} (best dev ${progress.best.dev.toFixed(2)} at epoch ${progress.best.epoch})\n`);
-    // A raised total is kept, so a later plain --resume continues to it.
-    writeJsonAtomic(join(out, COMMAND_FILE), command);
   } else {
     if (resume) stderr.write('no finished epoch to resume from: starting over with the saved command\n');
     if (saved.initFrom !== undefined) {
@@ -245,8 +243,10 @@ export async function runTrain(flags: TrainFlags, stderr: NodeJS.WritableStream 
       stderr.write(`warm start from ${saved.initFrom}: ${r.copied.length} tensors copied${r.kept.length ? `; fresh: ${r.kept.join(', ')}` : ''}\n`);
     }
     task.beginEpisode({ selection: task.candidateNames.map(() => true), blockWeighting: 'none' });
-    writeJsonAtomic(join(out, COMMAND_FILE), command);
   }
+  // Written once the task is built (so a refused command leaves no folder behind); a resume's raised --epochs is
+  // kept, so a later plain --resume continues to it.
+  writeJsonAtomic(join(out, COMMAND_FILE), command);
   stderr.write(`every epoch updates ${join(out, 'report.html')}; \`ace train --resume ${out}\` continues after a kill\n`);
   const log = join(out, TRAIN_FILES.log);
   const exhausted = (): boolean => 'exhausted' in task && (task as { exhausted: boolean }).exhausted;

@@ -128,6 +128,10 @@ export function datasetNameOf(ref: DataRef): string {
  */
 export function fileDataset(files: DatasetFiles): DatasetSpec {
   const paths = { train: resolve(files.train), dev: files.dev && resolve(files.dev), test: files.test && resolve(files.test) };
+  const name = `file:${basename(paths.train)}-${sha256(JSON.stringify(paths)).slice(0, 8)}`;
+  // ace train looks the files up twice and a search once per task it builds: read and guess once per process.
+  const known = FILE_DATASETS.get(name);
+  if (known) return known;
   const head = readHead(paths.train);
   const kind = guessParseFormat(paths.train, head) === 'sdp' ? 'sdp' : guessFormat(paths.train, head);
   for (const split of ['dev', 'test'] as const) {
@@ -140,7 +144,6 @@ export function fileDataset(files: DatasetFiles): DatasetSpec {
       throw new UsageError(`${split} file ${p} has another column count than the train file ${paths.train}`);
     }
   }
-  const name = `file:${basename(paths.train)}-${sha256(JSON.stringify(paths)).slice(0, 8)}`;
   const fileSplits = { train: paths.train, dev: paths.dev ?? 'held-out', ...(paths.test ? { test: paths.test } : {}) };
   const base = { name, folder: '', files: fileSplits };
   let spec: DatasetSpec;

@@ -6,7 +6,7 @@ import { readSearchRecord } from '../search/history.js';
 import { InputError } from '../util/errors.js';
 import { renderReport, strategyName, type ReportRun } from './html-report.js';
 import { renderTrainingReport } from './training-report.js';
-import { isTrainingFolder, readTrainingRun } from './training-run.js';
+import { isTrainingFolder, readTrainingRun, TRAIN_FILES } from './training-run.js';
 
 export const REPORT_FILE = 'report.html';
 
@@ -29,7 +29,7 @@ export function writeReport(dirs: readonly string[], generatedAt?: string): stri
   const path = join(dirs[0], REPORT_FILE);
   const training = !existsSync(join(dirs[0], 'search.json')) && isTrainingFolder(dirs[0]);
   if (training) {
-    for (const d of dirs.slice(1)) if (!isTrainingFolder(d)) throw new InputError(resolve(d), undefined, `not a training folder like ${dirs[0]} (no train.log.jsonl)`);
+    for (const d of dirs.slice(1)) if (!isTrainingFolder(d)) throw new InputError(resolve(d), undefined, `not a training folder like ${dirs[0]} (no ${TRAIN_FILES.log})`);
     writeFileAtomic(path, renderTrainingReport(dirs.map(readTrainingRun), generatedAt));
   } else {
     writeFileAtomic(path, renderReport(loadRuns(dirs), generatedAt));
