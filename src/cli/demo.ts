@@ -26,9 +26,12 @@ export async function runDemo(flags: DemoFlags): Promise<string> {
     strategy: 'ace',
     episodes: Number(flags.episodes),
     epochsPerEpisode: Number(flags.epochsPerEpisode),
+    // A demo must finish in minutes: a fixed budget per episode, with the official percent rewards.
+    regime: 'fixed',
     reward: 'hamming',
     rewardShaping: 'none',
     discount: 0.5,
+    rewardScale: 1,
     evaluateTest: true,
     retrain: false,
     retrainEpochs: undefined,

@@ -6,8 +6,10 @@ import type { SearchableTask } from '../tasks/task.js';
 import { writeJsonAtomic } from '../util/atomic-fs.js';
 import { UsageError } from '../util/errors.js';
 import { SearchEvents } from '../search/events.js';
-import { attachJsonlLog, attachProgressBar } from '../search/listeners.js';
+import { attachJsonlLog } from '../search/listeners.js';
 import { resolveSearchOptions, type SearchOptions } from '../search/options.js';
+import { REGIME_NAMES, REGIMES, type RegimeName, type RegimeOverrides } from '../search/regime.js';
+import { attachSearchProgress } from './search-progress.js';
 import { runSearch } from '../search/search-loop.js';
 import { createTask, type TaskFactoryRequest } from '../tasks/registry.js';
 import { isParserTask } from '../tasks/dependency/create.js';
@@ -15,7 +17,7 @@ import type { CandidateSpec } from '../embeddings/candidate.js';
 import { loadCandidateConfig } from '../embeddings/registry.js';
 import { DATASETS, datasetNameOf, normalizeDataRef } from '../datasets/registry.js';
 import { cacheEventLogger, cliContext } from './context.js';
-import { SEARCH_STRATEGIES, type SearchStrategy } from '../search/strategy.js';
+import { SEARCH_STRATEGIES, STRATEGIES, type SearchStrategy } from '../search/strategy.js';
 import type { SearchRecord } from '../search/history.js';
 import type { RewardKind, RewardShaping } from '../search/reward.js';
 import { writeReport } from '../report/write-report.js';
@@ -49,10 +51,15 @@ export interface SearchCommand {
   strategy: SearchStrategy;
   episodes: number;
   epochsPerEpisode: number;
+  /** Absent in commands saved before regimes existed: those ran the fixed regime. */
+  regime?: RegimeName;
+  /** Overrides of the regime's episode rule (--max-epochs, --lr-fraction, --stall-epochs, --patience). */
+  regimeOverrides?: RegimeOverrides;
   reward: RewardKind;
   rewardShaping: RewardShaping;
   discount: number;
-  /** Multiplier from task scores (percent) to the reward scale; absent means the default (0.01). */
+  /** Multiplier from task scores (percent) to the reward scale. New commands always save it; absent means the
+   * default of the searches saved before percent rewards (0.01). */
   rewardScale?: number;
   evaluateTest: boolean;
   retrain: boolean;
@@ -71,6 +78,11 @@ interface RawFlags {
   out?: string;
   episodes?: string;
   epochsPerEpisode?: string;
+  regime?: string;
+  maxEpochs?: string;
+  lrFraction?: string;
+  stallEpochs?: string;
+  patience?: string;
   baseline?: string;
   seed?: string;
   resume?: string;
@@ -124,6 +136,17 @@ export function parseSearchFlags(flags: RawFlags): SearchCommand {
     : { data: flags.data! };
   // A data set without a test split (sdp-sample, your files without --test-file) has nothing to score there.
   const hasTest = named ? DATASETS[flags.data!].files.test !== undefined : ownFiles ? dataRef.test !== undefined : true;
+  // --epochs-per-episode N is the fixed regime; otherwise episodes train until they stop improving.
+  if (flags.regime !== undefined && !(REGIME_NAMES as readonly string[]).includes(flags.regime)) throw new UsageError(`--regime must be one of ${REGIME_NAMES.join(', ')}, got '${flags.regime}'`);
+  const regime = (flags.regime ?? (flags.epochsPerEpisode !== undefined ? 'fixed' : 'budget')) as RegimeName;
+  if (regime !== 'fixed' && flags.epochsPerEpisode !== undefined) throw new UsageError(`--epochs-per-episode is the fixed regime's budget; with --regime ${regime} use --max-epochs`);
+  const regimeOverrides: RegimeOverrides = {
+    ...(flags.maxEpochs !== undefined ? { maxEpochs: int('max-epochs', flags.maxEpochs)! } : {}),
+    ...(flags.lrFraction !== undefined ? { lrFraction: positiveNumber('lr-fraction', flags.lrFraction) } : {}),
+    ...(flags.stallEpochs !== undefined ? { stallEpochs: int('stall-epochs', flags.stallEpochs)! } : {}),
+    ...(flags.patience !== undefined ? { patience: int('patience', flags.patience)! } : {}),
+  };
+  if (regime === 'fixed' && Object.keys(regimeOverrides).length > 0) throw new UsageError('--max-epochs, --lr-fraction, --stall-epochs and --patience shape converged episodes; the fixed regime (--epochs-per-episode) takes none of them');
   const command: SearchCommand = {
     request: {
       task: flags.task!, ...dataRef, candidates, seed: int('seed', flags.seed) ?? 1, outDir: resolve(flags.out!),
@@ -134,10 +157,12 @@ export function parseSearchFlags(flags: RawFlags): SearchCommand {
     strategy,
     episodes: int('episodes', flags.episodes) ?? 30,
     epochsPerEpisode: int('epochs-per-episode', flags.epochsPerEpisode) ?? 1,
+    regime,
+    ...(Object.keys(regimeOverrides).length > 0 ? { regimeOverrides } : {}),
     reward: flags.reward as RewardKind,
     rewardShaping: flags.rewardShaping as RewardShaping,
     discount: discount ?? 0.5,
-    rewardScale: flags.rewardScale === undefined ? undefined : positiveNumber('reward-scale', flags.rewardScale),
+    rewardScale: flags.rewardScale === undefined ? 1 : positiveNumber('reward-scale', flags.rewardScale),
     evaluateTest: flags.test && hasTest,
     retrain: flags.retrain ?? false,
     retrainEpochs: int('retrain-epochs', flags.retrainEpochs),
@@ -152,8 +177,9 @@ export function searchOptionsOf(c: SearchCommand): SearchOptions {
     strategy: c.strategy,
     episodes: c.episodes,
     epochsPerEpisode: c.epochsPerEpisode,
+    regime: { name: c.regime ?? 'fixed', overrides: c.regimeOverrides ?? {} },
     seed: c.request.seed,
-    reward: { kind: c.reward, shaping: c.rewardShaping, discount: c.discount, ...(c.rewardScale !== undefined ? { scale: c.rewardScale } : {}) },
+    reward: { kind: c.reward, shaping: c.rewardShaping, discount: c.discount, scale: c.rewardScale ?? 0.01 },
     evaluateTest: c.evaluateTest,
     retrain: c.retrain,
     retrainEpochs: c.retrainEpochs,
@@ -188,14 +214,16 @@ export async function executeSearch(
     writeJsonAtomic(join(c.request.outDir, COMMAND_FILE), c);
   }
   const options = searchOptionsOf(c);
-  const request: TaskRequest = { ...c.request, blockWeighting: c.strategy === 'all-weight' ? 'learned-sigmoid' : 'none' };
+  const request: TaskRequest = { ...c.request, blockWeighting: STRATEGIES[c.strategy].blockWeighting };
   const run = io.threads !== undefined ? { threads: io.threads } : {};
   const task = await createTask(request, run);
   const names = task.candidateNames.join(',');
   if (names !== c.request.candidates.join(',')) throw new UsageError(`the task's candidates (${names}) differ from --candidates`);
   const events = new SearchEvents();
   const detach = [attachJsonlLog(events, join(c.request.outDir, 'search.log.jsonl'))];
-  if (io.progress) detach.push(attachProgressBar(events, { stream: io.stderr }));
+  // On a terminal --no-progress silences the bar; elsewhere the per-epoch lines are the log and always print.
+  const tty = Boolean((io.stderr as NodeJS.WriteStream).isTTY);
+  if (io.progress || !tty) detach.push(attachSearchProgress(events, { stream: io.stderr, tty: tty && io.progress }));
   try {
     const record = await runSearch(task, options, events, { resume, createFreshTask: () => createTask(request, run) });
     const report = writeReport([c.request.outDir], new Date().toISOString());
@@ -218,8 +246,13 @@ export function registerSearch(program: Command, createTask: CreateTask): void {
     .option('--candidates <list>', 'comma-separated embedding candidates')
     .option('--out <dir>', 'output folder')
     .option('--episodes <n>', 'episodes (default 30)')
-    .option('--epochs-per-episode <n>', 'training epochs per episode (default 1)')
-    .addOption(new Option('--baseline <kind>', 'run a baseline instead of ACE').choices(['all', 'random', 'all-weight', 'ensemble']))
+    .option('--epochs-per-episode <n>', 'a fixed budget of training epochs per episode (implies --regime fixed)')
+    .addOption(new Option('--regime <name>', `how long episodes train: ${REGIME_NAMES.map((n) => `${n}: ${REGIMES[n].summary}`).join('; ')} (default budget)`).choices([...REGIME_NAMES]))
+    .option('--max-epochs <n>', 'converged regimes: most epochs per episode')
+    .option('--lr-fraction <x>', 'converged regimes: end an episode when its learning rate falls to x times its start')
+    .option('--stall-epochs <n>', 'converged regimes: end an episode after n epochs in a row without a dev gain')
+    .option('--patience <n>', 'converged regimes: epochs without a gain before the episode\'s rate halves (taggers)')
+    .addOption(new Option('--baseline <kind>', `run a baseline instead of ACE: ${SEARCH_STRATEGIES.filter((s) => s !== 'ace').map((s) => `${s}: ${STRATEGIES[s].summary}`).join('; ')}`).choices(SEARCH_STRATEGIES.filter((s) => s !== 'ace')))
     .option('--config <file>', 'YAML/JSON file declaring more candidates (kept in command.json for --resume)')
     .option('--limit <n>', 'use only the first N training sentences and the first max(50, N/4) dev and test sentences')
     .option('--hidden <n>', 'BiLSTM size per direction (default: tagger 256, dep 400, sdp/eud 600)')
@@ -231,7 +264,7 @@ export function registerSearch(program: Command, createTask: CreateTask): void {
     .addOption(new Option('--reward <kind>', 'controller reward').choices(['hamming', 'vanilla']).default('hamming'))
     .addOption(new Option('--reward-shaping <kind>', 'shape score differences: sign·√|d| or sign·ln(|d|+1)').choices(['none', 'sqrt', 'log']).default('none'))
     .option('--discount <gamma>', 'Hamming decay γ (default 0.5)')
-    .option('--reward-scale <k>', 'multiply scores (percent) by k before rewards (default 0.01: the 0–1 scale of the official ACE)')
+    .option('--reward-scale <k>', 'multiply scores (percent) by k before rewards (default 1: percent, as the official ACE)')
     .option('--no-test', 'do not score the test split')
     .option('--no-progress', 'no progress bar')
     .action(async (flags: RawFlags) => {

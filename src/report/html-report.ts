@@ -1,5 +1,6 @@
 // The self-contained HTML report of one or more searches: summary, plots, final selection and the episode table.
 import type { EpisodeRecord, SearchRecord } from '../search/history.js';
+import { STRATEGIES, isStrategy, strategyLabel } from '../search/strategy.js';
 import { escapeXml as esc, lineChart, PALETTE, selectionGrid, type Series } from './svg.js';
 import { REPORT_CSS as CSS } from './style.js';
 
@@ -9,16 +10,29 @@ export interface ReportRun {
   record: SearchRecord;
 }
 
-const STRATEGY_NAMES: Record<string, string> = {
-  ace: 'ACE',
-  random: 'RANDOM',
-  all: 'ALL',
-  'all-weight': 'All+Weight',
-  ensemble: 'Ensemble',
-};
+export const strategyName = strategyLabel;
 
-export function strategyName(strategy: string): string {
-  return STRATEGY_NAMES[strategy] ?? strategy;
+/** Whether the run's strategy draws selections from a controller (what the probability plot shows). */
+function drawsSelections(strategy: string): boolean {
+  return isStrategy(strategy) && !STRATEGIES[strategy].singleModel;
+}
+
+function totalEpochs(r: SearchRecord): number {
+  return r.episodes.reduce((n, e) => n + e.epochs.length, 0);
+}
+
+/** Best dev score so far after each training epoch, over the whole run (x: epochs trained). */
+function bestSoFarByEpoch(episodes: readonly EpisodeRecord[]): Array<[number, number]> {
+  let best = -Infinity;
+  let n = 0;
+  const points: Array<[number, number]> = [];
+  for (const e of episodes) {
+    for (const x of e.epochs) {
+      best = Math.max(best, x.devScore);
+      points.push([++n, best]);
+    }
+  }
+  return points;
 }
 
 
@@ -28,7 +42,7 @@ function num(v: number | null | undefined, digits = 2): string {
 
 /** The run whose controller the probability plot shows: the first ACE run, else the first run. */
 function primaryRun(runs: readonly ReportRun[]): ReportRun {
-  return runs.find((r) => r.record.strategy === 'ace') ?? runs[0];
+  return runs.find((r) => r.record.strategy === 'ace') ?? runs.find((r) => drawsSelections(r.record.strategy)) ?? runs[0];
 }
 
 function bestSoFar(episodes: readonly EpisodeRecord[]): Array<[number, number]> {
@@ -45,7 +59,11 @@ function summaryCards(run: ReportRun): string {
   const cards: string[] = [];
   cards.push(`<div class="card"><div class="k">Best dev ${esc(r.metricName)}</div><div class="v">${num(f?.bestDevScore)}</div><div class="s">${f ? `episode ${f.bestEpisode}, epoch ${f.bestEpoch + 1}` : 'search not finished'}</div></div>`);
   cards.push(`<div class="card"><div class="k">Test ${esc(r.metricName)}</div><div class="v">${num(f?.testScore)}</div><div class="s">best dev checkpoint</div></div>`);
-  cards.push(`<div class="card"><div class="k">Episodes</div><div class="v">${r.episodes.length}<span class="s"> / ${r.options.episodes}</span></div><div class="s">${r.options.epochsPerEpisode} epoch(s) each</div></div>`);
+  const regime = r.regime?.name ?? 'fixed';
+  const planned = isStrategy(r.strategy) && STRATEGIES[r.strategy].singleModel && regime !== 'fixed' ? 1 : r.options.episodes;
+  cards.push(`<div class="card"><div class="k">Episodes</div><div class="v">${r.episodes.length}<span class="s"> / ${planned}</span></div><div class="s">${totalEpochs(r)} epochs · regime ${esc(regime)}${regime === 'fixed' ? ` (${r.options.epochsPerEpisode} each)` : ''}</div></div>`);
+  const seconds = r.episodes.reduce((n, e) => n + e.wallSeconds, 0);
+  cards.push(`<div class="card"><div class="k">Wall time</div><div class="v">${(seconds / 3600).toFixed(2)}<span class="s"> h</span></div><div class="s">training and dev scoring</div></div>`);
   if (f?.ensemble) cards.push(`<div class="card"><div class="k">Ensemble vote</div><div class="v">${num(f.ensemble.devScore)}</div><div class="s">dev · ${f.ensemble.members} models · test ${num(f.ensemble.testScore)}</div></div>`);
   if (f?.retrain) cards.push(`<div class="card"><div class="k">Retrained</div><div class="v">${num(f.retrain.devScore)}</div><div class="s">dev · ${f.retrain.epochs.length} epochs · test ${num(f.retrain.testScore)}</div></div>`);
   return `<div class="run-cards" data-run="${esc(run.label)}"><h3>${esc(run.label)}</h3><div class="cards">${cards.join('')}</div></div>`;
@@ -78,9 +96,9 @@ function episodeTable(run: ReportRun): string {
     const mask = e.selection.map((s) => (s ? '■' : '□')).join('');
     const reward = e.reward ? e.reward.reduce((a, b) => a + b, 0) : null;
     const cls = delta === null ? '' : delta > 0 ? 'up' : delta < 0 ? 'down' : '';
-    return `<tr${e.episode === best ? ' class="best"' : ''}><td>${e.episode}</td><td class="mask" title="${esc(r.candidates.filter((_, i) => e.selection[i]).join(' + '))}">${mask}</td><td class="num">${num(e.devScore)}</td><td class="num ${cls}">${delta === null ? '–' : (delta > 0 ? '+' : '') + delta.toFixed(2)}</td><td class="num">${num(reward, 3)}</td><td class="num">${num(e.wallSeconds, 1)} s</td></tr>`;
+    return `<tr${e.episode === best ? ' class="best"' : ''}><td>${e.episode}</td><td class="mask" title="${esc(r.candidates.filter((_, i) => e.selection[i]).join(' + '))}">${mask}</td><td class="num">${num(e.devScore)}</td><td class="num ${cls}">${delta === null ? '–' : (delta > 0 ? '+' : '') + delta.toFixed(2)}</td><td class="num">${num(reward, 3)}</td><td class="num">${e.epochs.length}</td><td class="num">${num(e.wallSeconds, 1)} s</td></tr>`;
   });
-  return `<section id="episodes-${esc(run.label)}"><h2>Episodes · ${esc(run.label)}</h2><p class="lead">Columns of the mask follow the candidate order: ${esc(r.candidates.join(', '))}. Δ is against the best earlier episode; reward is Σ_l r<sup>l</sup>.</p><div class="scroll"><table><thead><tr><th>Episode</th><th>Selection</th><th>Dev ${esc(r.metricName)}</th><th>Δ best</th><th>Reward</th><th>Wall time</th></tr></thead><tbody>${rows.join('')}</tbody></table></div></section>`;
+  return `<section id="episodes-${esc(run.label)}"><h2>Episodes · ${esc(run.label)}</h2><p class="lead">Columns of the mask follow the candidate order: ${esc(r.candidates.join(', '))}. Δ is against the best earlier episode; reward is Σ_l r<sup>l</sup>.</p><div class="scroll"><table><thead><tr><th>Episode</th><th>Selection</th><th>Dev ${esc(r.metricName)}</th><th>Δ best</th><th>Reward</th><th>Epochs</th><th>Wall time</th></tr></thead><tbody>${rows.join('')}</tbody></table></div></section>`;
 }
 
 /** The whole page: no scripts, no external resources. */
@@ -91,7 +109,7 @@ export function renderReport(runs: readonly ReportRun[], generatedAt?: string): 
   const devSeries: Series[] = runs.map((run, i) => ({
     name: run.label,
     color: PALETTE[i % PALETTE.length],
-    dashed: run.record.strategy === 'random',
+    dashed: isStrategy(run.record.strategy) && STRATEGIES[run.record.strategy].dashed,
     points: run.record.episodes.map((e) => [e.episode, e.devScore] as [number, number]),
   }));
   if (runs.length === 1) devSeries.push({ name: 'best so far', color: '#94a3b8', dashed: true, points: bestSoFar(r0.episodes) });
@@ -107,8 +125,23 @@ export function renderReport(runs: readonly ReportRun[], generatedAt?: string): 
   parts.push(`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(title)}</title><style>${CSS}</style></head><body><main>`);
   parts.push(`<header><h1>${esc(title)}</h1><p>${runs.map((r) => `<span class="badge">${esc(strategyName(r.record.strategy))}</span>`).join('')}${r0.candidates.length} embedding candidates · metric ${esc(r0.metricName)} · seed ${r0.options.seed} · reward ${esc(r0.options.reward.kind)} (γ = ${r0.options.reward.discount}, shaping ${esc(r0.options.reward.shaping)})</p></header>`);
   for (const run of runs) parts.push(summaryCards(run));
-  parts.push(`<section id="dev-scores"><h2>Dev ${esc(r0.metricName)} per episode</h2><p class="lead">${hasAceAndRandom ? 'ACE against RANDOM on the same budget: each point is the best dev score of an episode.' : 'Each point is the best dev score of an episode.'}</p>${lineChart({ series: devSeries, xLabel: 'episode', yLabel: `dev ${r0.metricName}` })}</section>`);
-  if (r0.strategy === 'ace' || r0.strategy === 'random' || r0.strategy === 'ensemble') {
+  parts.push(`<section id="dev-scores"><h2>Dev ${esc(r0.metricName)} per episode</h2><p class="lead">${hasAceAndRandom ? 'ACE against RANDOM on the same protocol: each point is the best dev score of an episode.' : 'Each point is the best dev score of an episode.'}</p>${lineChart({ series: devSeries, xLabel: 'episode', yLabel: `dev ${r0.metricName}` })}</section>`);
+  if (runs.length > 1) {
+    // Best so far against episodes (a one-episode ALL is drawn level over the others' range) and against epochs.
+    const span = Math.max(1, ...runs.map((r) => r.record.episodes.length - 1));
+    const bestSeries: Series[] = runs.map((run, i) => {
+      const pts = bestSoFar(run.record.episodes);
+      const points = pts.length === 1 ? [pts[0], [span, pts[0][1]] as [number, number]] : pts;
+      return { name: run.label, color: PALETTE[i % PALETTE.length], dashed: devSeries[i].dashed ?? false, points };
+    });
+    const epochSeries: Series[] = runs.map((run, i) => ({ name: run.label, color: PALETTE[i % PALETTE.length], dashed: devSeries[i].dashed ?? false, points: bestSoFarByEpoch(run.record.episodes) }));
+    const lengthSeries: Series[] = runs
+      .map((run, i) => ({ name: run.label, color: PALETTE[i % PALETTE.length], points: run.record.episodes.map((e) => [e.episode, e.epochs.length] as [number, number]) }))
+      .filter((series) => series.points.length > 1);
+    parts.push(`<section id="best-so-far"><h2>Best dev ${esc(r0.metricName)} so far</h2><p class="lead">The best dev score reached by each run after each episode (a single-model run is one episode, drawn level) and after each epoch of training, which puts runs of different cost on one axis.</p>${lineChart({ series: bestSeries, xLabel: 'episode', yLabel: `best dev ${r0.metricName}` })}${lineChart({ series: epochSeries, xLabel: 'epochs trained', yLabel: `best dev ${r0.metricName}` })}</section>`);
+    if (lengthSeries.length > 0) parts.push(`<section id="episode-epochs"><h2>Epochs per episode</h2><p class="lead">How long each episode trained before its stopping rule ended it.</p>${lineChart({ series: lengthSeries, xLabel: 'episode', yLabel: 'epochs', digits: 0 })}</section>`);
+  }
+  if (drawsSelections(r0.strategy)) {
     parts.push(`<section id="probabilities"><h2>Candidate probabilities · ${esc(primary.label)}</h2><p class="lead">σ(θ<sub>l</sub>) when each episode's selection was drawn; the last point is after the final update.</p>${lineChart({ series: probSeries, xLabel: 'episode', yLabel: 'P(keep)', yRange: [0, 1], digits: 3 })}</section>`);
   }
   for (const run of runs) {

@@ -1,6 +1,7 @@
 // Typed search events: progress bars, logs and test hooks listen here instead of living inside the loop.
 import type { EpochResult } from '../tasks/task.js';
 import type { EpisodeRecord, SearchRecord } from './history.js';
+import type { Regime } from './regime.js';
 import type { SearchStrategy } from './strategy.js';
 
 export interface SearchEventMap {
@@ -8,13 +9,28 @@ export interface SearchEventMap {
     strategy: SearchStrategy;
     candidates: readonly string[];
     episodes: number;
+    /** The most epochs an episode may train (the fixed regime: exactly this many). */
     epochsPerEpisode: number;
+    regime: Regime;
     /** Set when continuing a saved search: the first episode and epoch (within it) still to run. */
     resumedAt: { episode: number; epoch: number } | null;
+    /** The episodes already finished (on resume): their epochs and wall seconds, for ETAs. */
+    done: { epochs: number; seconds: number }[];
   };
   episodeStart: { episode: number; selection: readonly boolean[]; probabilities: readonly number[] };
   /** Emitted after the epoch's state is committed to disk. */
-  epochEnd: { episode: number; epoch: number; globalEpoch: number; result: EpochResult; newBest: boolean };
+  epochEnd: {
+    episode: number;
+    epoch: number;
+    globalEpoch: number;
+    result: EpochResult;
+    newBest: boolean;
+    /** Best dev score within this episode so far, and over the whole search. */
+    episodeBest: number;
+    bestScore: number;
+    /** This epoch ended its episode. */
+    episodeDone: boolean;
+  };
   episodeEnd: { episode: number; record: EpisodeRecord };
   retrainEpochEnd: { epoch: number; result: EpochResult };
   searchEnd: { record: SearchRecord };

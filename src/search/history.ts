@@ -4,6 +4,7 @@ import { InputError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/atomic-fs.js';
 import type { EpochResult } from '../tasks/task.js';
 import type { SearchOptions } from './options.js';
+import type { Regime } from './regime.js';
 import type { SearchStrategy } from './strategy.js';
 
 export const SEARCH_RECORD_FORMAT = 'ace-ts/search@1';
@@ -45,6 +46,8 @@ export interface SearchRecord {
   strategy: SearchStrategy;
   candidates: string[];
   options: Omit<SearchOptions, 'outDir'>;
+  /** The regime resolved for the task (absent in records written before regimes existed: fixed). */
+  regime?: Regime;
   episodes: EpisodeRecord[];
   /** Null until the search has finished. */
   final: FinalResult | null;

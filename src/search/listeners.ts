@@ -1,40 +1,7 @@
-// Listeners on search events: a terminal progress bar and a JSONL event log (kept out of the loop itself).
+// A listener on search events that keeps a JSONL event log (the terminal progress lives in cli/search-progress.ts).
 import { existsSync, readFileSync } from 'node:fs';
-import { SingleBar, Presets } from 'cli-progress';
 import { writeFileAtomic } from '../util/atomic-fs.js';
 import type { SearchEvents } from './events.js';
-
-export interface ProgressBarOptions {
-  stream?: NodeJS.WritableStream;
-}
-
-/** A bar over all epochs of the search showing the episode, the last dev score and the best so far. */
-export function attachProgressBar(events: SearchEvents, options: ProgressBarOptions = {}): () => void {
-  const bar = new SingleBar(
-    {
-      format: 'search |{bar}| {value}/{total} epochs · episode {episode} · dev {dev} · best {best}',
-      stream: options.stream ?? process.stderr,
-      hideCursor: true,
-    },
-    Presets.shades_classic,
-  );
-  let best = -Infinity;
-  const offs = [
-    events.on('searchStart', (e) => {
-      const done = e.resumedAt ? e.resumedAt.episode * e.epochsPerEpisode + e.resumedAt.epoch : 0;
-      bar.start(e.episodes * e.epochsPerEpisode, done, { episode: e.resumedAt?.episode ?? 0, dev: '–', best: '–' });
-    }),
-    events.on('epochEnd', (e) => {
-      best = Math.max(best, e.result.devScore);
-      bar.update(e.globalEpoch + 1, { episode: e.episode, dev: e.result.devScore.toFixed(2), best: best.toFixed(2) });
-    }),
-    events.on('searchEnd', () => bar.stop()),
-  ];
-  return () => {
-    bar.stop();
-    for (const off of offs) off();
-  };
-}
 
 /**
  * One JSON object per line for each event, appended by rewriting the file atomically (the log stays small: a few

@@ -2,14 +2,24 @@
 import { UsageError } from '../util/errors.js';
 import { DEFAULT_CONTROLLER_OPTIONS, type ControllerOptions } from './controller.js';
 import { DEFAULT_REWARD_OPTIONS, type RewardOptions } from './reward.js';
+import { REGIME_NAMES, type RegimeName, type RegimeOverrides } from './regime.js';
 import { SEARCH_STRATEGIES, type SearchStrategy } from './strategy.js';
+
+/** A regime by name with overrides; the search resolves it for its task (see regime.ts). */
+export interface RegimeSpec {
+  name: RegimeName;
+  overrides: RegimeOverrides;
+}
 
 export interface SearchOptions {
   /** Where state, checkpoints and search.json go. */
   outDir: string;
   strategy: SearchStrategy;
   episodes: number;
+  /** The fixed regime's epochs per episode. */
   epochsPerEpisode: number;
+  /** How long each episode trains. */
+  regime: RegimeSpec;
   seed: number;
   reward: RewardOptions;
   controller: ControllerOptions;
@@ -26,6 +36,8 @@ export interface SearchOptionsInput {
   strategy?: SearchStrategy;
   episodes?: number;
   epochsPerEpisode?: number;
+  /** Default: 'fixed' when epochsPerEpisode is given, else 'budget'. */
+  regime?: RegimeName | RegimeSpec;
   seed?: number;
   reward?: Partial<RewardOptions>;
   controller?: Partial<ControllerOptions>;
@@ -38,6 +50,7 @@ export const DEFAULT_SEARCH_OPTIONS = Object.freeze({
   strategy: 'ace' as SearchStrategy,
   episodes: 30,
   epochsPerEpisode: 1,
+  regime: 'budget' as RegimeName,
   seed: 1,
   evaluateTest: true,
   retrain: false,
@@ -54,6 +67,9 @@ export function resolveSearchOptions(input: SearchOptionsInput): SearchOptions {
   if (!SEARCH_STRATEGIES.includes(strategy)) throw new UsageError(`unknown strategy '${strategy}' (one of ${SEARCH_STRATEGIES.join(', ')})`);
   const episodes = positiveInt('episodes', input.episodes ?? d.episodes);
   const epochsPerEpisode = positiveInt('epochs per episode', input.epochsPerEpisode ?? d.epochsPerEpisode);
+  const spec: RegimeSpec =
+    typeof input.regime === 'object' ? { name: input.regime.name, overrides: { ...input.regime.overrides } } : { name: input.regime ?? (input.epochsPerEpisode !== undefined ? 'fixed' : d.regime), overrides: {} };
+  if (!REGIME_NAMES.includes(spec.name)) throw new UsageError(`unknown regime '${spec.name}' (one of ${REGIME_NAMES.join(', ')})`);
   const seed = input.seed ?? d.seed;
   if (!Number.isInteger(seed)) throw new UsageError(`seed must be an integer, got ${seed}`);
   const reward: RewardOptions = { ...DEFAULT_REWARD_OPTIONS, ...input.reward };
@@ -68,6 +84,7 @@ export function resolveSearchOptions(input: SearchOptionsInput): SearchOptions {
     strategy,
     episodes,
     epochsPerEpisode,
+    regime: spec,
     seed,
     reward,
     controller,

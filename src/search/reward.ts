@@ -21,9 +21,9 @@ export interface RewardOptions {
   discount: number;
   shaping: RewardShaping;
   /**
-   * Scores are multiplied by this before differences are taken. Task models report percentages; the official
-   * ACE code rewards on flair's 0–1 scale, and the controller's step size (SGD lr 0.1) assumes that scale, so the
-   * default is 0.01. With 1, a 20-point jump saturates σ(θ) within a couple of episodes.
+   * Scores are multiplied by this before differences are taken. Task models report percentages, and so does the
+   * official ACE trainer (its rewards come from `main_score*100`), so the default is 1. Searches saved before
+   * this default changed were run at 0.01, and their saved commands keep it.
    */
   scale: number;
 }
@@ -32,7 +32,7 @@ export const DEFAULT_REWARD_OPTIONS: Readonly<RewardOptions> = Object.freeze({
   kind: 'hamming',
   discount: 0.5,
   shaping: 'none',
-  scale: 0.01,
+  scale: 1,
 });
 
 /** A distinct selection tried earlier with the best dev score it reached. */

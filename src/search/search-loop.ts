@@ -13,7 +13,8 @@ import { outcomeOptions, type SearchOptions } from './options.js';
 import { positionRewards } from './reward.js';
 import { recordSelection, type SelectionEntry } from './selection-table.js';
 import { StateStore } from '../util/state-store.js';
-import { collectsPredictions, planEpisode, updatesController, type EpisodePlan } from './strategy.js';
+import { STRATEGIES, planEpisode, type EpisodePlan } from './strategy.js';
+import { episodeDone, resolveRegime, type Regime, type StopRule } from './regime.js';
 
 /** Points where a test may interrupt the loop (by throwing) to check that every crash point resumes exactly. */
 export type CommitStage = 'trained' | 'checkpoint-saved' | 'task-saved' | 'state-written' | 'committed' | 'record-written';
@@ -34,6 +35,8 @@ interface SearchState {
   episode: number;
   epochInEpisode: number;
   plan: EpisodePlan | null;
+  /** The learning rate when the current episode began (its lr-fraction rule is relative to it). */
+  episodeStartLr: number;
   episodeBest: number | null;
   episodeEpochs: EpochResult[];
   episodeSeconds: number;
@@ -68,6 +71,7 @@ function initialState(options: SearchOptions, size: number): SearchState {
     episode: 0,
     epochInEpisode: 0,
     plan: null,
+    episodeStartLr: 0,
     episodeBest: null,
     episodeEpochs: [],
     episodeSeconds: 0,
@@ -98,7 +102,7 @@ function prepareOutDir(task: SearchableTask, options: SearchOptions, resume: boo
   writeJsonAtomic(path, config);
 }
 
-function buildRecord(task: SearchableTask, options: SearchOptions, state: SearchState, final: FinalResult | null): SearchRecord {
+function buildRecord(task: SearchableTask, options: SearchOptions, regime: Regime, state: SearchState, final: FinalResult | null): SearchRecord {
   return {
     format: SEARCH_RECORD_FORMAT,
     taskName: task.taskName,
@@ -106,6 +110,7 @@ function buildRecord(task: SearchableTask, options: SearchOptions, state: Search
     strategy: options.strategy,
     candidates: [...task.candidateNames],
     options: outcomeOptions(options),
+    regime,
     episodes: state.episodes,
     final,
   };
@@ -151,30 +156,39 @@ export async function runSearch(
   const rng = new Rng(state.rng);
   const controller = new Controller(size, options.controller, state.controller);
   const predictionsDir = join(store.root, 'predictions');
-  const totalEpisodes = options.episodes;
-  const E = options.epochsPerEpisode;
+  const entry = STRATEGIES[options.strategy];
+  const regime = resolveRegime(options.regime.name, task.taskName, options.epochsPerEpisode, options.episodes, options.regime.overrides);
+  // A single model (ALL, All+Weight) is one episode trained to convergence, except under the fixed regime, where
+  // it keeps one schedule over episodes × epochsPerEpisode epochs.
+  const continuous = entry.singleModel && regime.name === 'fixed';
+  const totalEpisodes = entry.singleModel && !continuous ? 1 : options.episodes;
+  const ruleOf = (episode: number): StopRule => (entry.singleModel && !continuous ? regime.single : episode === 0 ? regime.first : regime.episode);
 
   events.emit('searchStart', {
     strategy: options.strategy,
     candidates: task.candidateNames,
     episodes: totalEpisodes,
-    epochsPerEpisode: E,
+    epochsPerEpisode: ruleOf(state.episode).maxEpochs,
+    regime,
     resumedAt: latest ? { episode: state.episode, epoch: state.epochInEpisode } : null,
+    done: state.episodes.map((e) => ({ epochs: e.epochs.length, seconds: e.wallSeconds })),
   });
 
   while (state.episode < totalEpisodes) {
     const episode = state.episode;
     if (state.plan === null) {
       // Episode boundary: the draw below is repeated identically after a crash, since the RNG state is the committed one.
-      const plan = planEpisode(options.strategy, episode, controller, rng, state.previousSelection);
+      const drawn = planEpisode(options.strategy, episode, controller, rng, state.previousSelection, continuous);
+      const stopRule = ruleOf(episode);
+      const plan: EpisodePlan = stopRule.patience === null ? drawn : { ...drawn, settings: { ...drawn.settings, patience: stopRule.patience } };
       if (plan.rebuildOptimizer) task.beginEpisode(plan.settings);
-      state = { ...state, plan, episodeBest: null, episodeEpochs: [], episodeSeconds: 0 };
+      state = { ...state, plan, episodeStartLr: task.learningRate, episodeBest: null, episodeEpochs: [], episodeSeconds: 0 };
       events.emit('episodeStart', { episode, selection: plan.settings.selection, probabilities: plan.probabilities });
     }
     const plan = state.plan as EpisodePlan;
     const selection = [...plan.settings.selection];
     const generation = state.generation + 1;
-    const globalEpoch = episode * E + state.epochInEpisode;
+    const globalEpoch = state.episodes.reduce((n, e) => n + e.epochs.length, 0) + state.epochInEpisode;
 
     const t0 = now();
     const result = await task.trainEpoch();
@@ -199,18 +213,19 @@ export async function runSearch(
 
     let next: SearchState;
     let finished: EpisodeRecord | null = null;
-    if (epochInEpisode < E) {
+    const done = episodeDone(ruleOf(episode), episodeEpochs.map((e) => e.devScore), state.episodeStartLr, task.learningRate);
+    if (!done) {
       next = { ...state, generation, epochInEpisode, episodeBest, episodeEpochs, episodeSeconds, best };
     } else {
       // Episode end: reward against the distinct earlier selections, then update θ (never after episode 0).
       const score = episodeBest;
       let reward: number[] | null = null;
-      if (episode > 0 && (options.strategy === 'ace' || options.strategy === 'random' || options.strategy === 'ensemble')) {
+      if (episode > 0 && entry.rewards) {
         reward = positionRewards(selection, score, state.table, state.bestEpisodeScore ?? score, options.reward);
-        if (updatesController(options.strategy)) controller.update(selection, reward);
+        if (entry.updatesController) controller.update(selection, reward);
       }
       let ensembleMembers = state.ensembleMembers;
-      if (collectsPredictions(options.strategy)) {
+      if (entry.collectsPredictions) {
         const file = `episode-${String(episode).padStart(4, '0')}.json`;
         const dev = await task.predict('dev');
         const test = options.evaluateTest ? await task.predict('test') : null;
@@ -254,15 +269,15 @@ export async function runSearch(
     stage('committed', globalEpoch);
     store.prune(generation, next.best?.checkpoint ?? null);
     state = next;
-    if (finished) writeSearchRecord(join(options.outDir, SEARCH_FILE), buildRecord(task, options, state, null));
+    if (finished) writeSearchRecord(join(options.outDir, SEARCH_FILE), buildRecord(task, options, regime, state, null));
     stage('record-written', globalEpoch);
 
-    events.emit('epochEnd', { episode, epoch: epochInEpisode - 1, globalEpoch, result, newBest });
+    events.emit('epochEnd', { episode, epoch: epochInEpisode - 1, globalEpoch, result, newBest, episodeBest, bestScore: best?.score ?? result.devScore, episodeDone: done });
     if (finished) events.emit('episodeEnd', { episode, record: finished });
   }
 
   const final = await finish(task, options, state, events, deps);
-  const record = buildRecord(task, options, state, final);
+  const record = buildRecord(task, options, regime, state, final);
   writeSearchRecord(join(options.outDir, SEARCH_FILE), record);
   events.emit('searchEnd', { record });
   return record;
@@ -284,7 +299,7 @@ async function finish(
   const testScore = options.evaluateTest ? (await task.evaluate('test')).score : null;
 
   let ensemble: FinalResult['ensemble'] = null;
-  if (collectsPredictions(options.strategy)) {
+  if (STRATEGIES[options.strategy].collectsPredictions) {
     const members = state.ensembleMembers.map((f) => JSON.parse(readFileSync(join(root, 'predictions', f), 'utf8')) as { dev: unknown; test: unknown });
     const dev = await task.scoreVote(members.map((m) => m.dev), 'dev');
     const test = options.evaluateTest ? await task.scoreVote(members.map((m) => m.test), 'test') : null;
@@ -297,7 +312,7 @@ async function finish(
     const fresh = await deps.createFreshTask();
     const settings: EpisodeSettings = {
       selection: best.selection,
-      blockWeighting: options.strategy === 'all-weight' ? 'learned-sigmoid' : 'none',
+      blockWeighting: STRATEGIES[options.strategy].blockWeighting,
     };
     fresh.beginEpisode(settings);
     const epochs: EpochResult[] = [];

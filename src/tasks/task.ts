@@ -9,6 +9,8 @@ export interface EpisodeSettings {
   selection: readonly boolean[];
   /** 'learned-sigmoid' scales every selected block by σ(w_l), w_l trained with the model (All+Weight baseline). */
   blockWeighting: 'none' | 'learned-sigmoid';
+  /** Epochs without a dev gain before the episode's plateau schedule halves the rate (absent: the model's own). */
+  patience?: number;
 }
 
 export interface EpochResult {
@@ -36,6 +38,8 @@ export interface SearchableTask {
   /** Headline metric name, e.g. 'F1', 'accuracy', 'LAS'. */
   readonly metricName: string;
   readonly candidateNames: readonly string[];
+  /** The optimizer's current learning rate (what the episode's stopping rule watches). */
+  readonly learningRate: number;
 
   beginEpisode(settings: EpisodeSettings): void;
   /** Train one epoch on the current episode's selection, then score dev. */

@@ -135,3 +135,36 @@ test('search --data FILE: your own files are kept absolute, become a file datase
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('search regime flags: --epochs-per-episode is the fixed regime, the default is budget, percent rewards are saved', () => {
+  const flags = { ...base, task: 'ner', data: 'd', out: 'o', candidates: 'a,b' };
+  const budget = parseSearchFlags(flags);
+  assert.equal(budget.regime, 'budget');
+  assert.equal(budget.rewardScale, 1);
+  assert.equal(parseSearchFlags({ ...flags, epochsPerEpisode: '2' }).regime, 'fixed');
+  const official = parseSearchFlags({ ...flags, regime: 'official', maxEpochs: '40', patience: '2' });
+  assert.deepEqual(official.regimeOverrides, { maxEpochs: 40, patience: 2 });
+  assert.throws(() => parseSearchFlags({ ...flags, regime: 'budget', epochsPerEpisode: '2' }), /--max-epochs/);
+  assert.throws(() => parseSearchFlags({ ...flags, epochsPerEpisode: '2', stallEpochs: '3' }), UsageError);
+  assert.throws(() => parseSearchFlags({ ...flags, regime: 'slow' }), /--regime must be one of/);
+});
+
+test('without a terminal, ace search prints one line per epoch with the episode, lr, best so far and an ETA', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ace-cli-'));
+  const lines: string[] = [];
+  const { Writable } = await import('node:stream');
+  const stderr = new Writable({ write(chunk, _enc, done) { lines.push(...String(chunk).split('\n').filter(Boolean)); done(); } });
+  try {
+    const { executeSearch } = await import('../../src/cli/search.js');
+    const command = parseSearchFlags({ ...base, task: 'synthetic', data: 'toy', out: join(dir, 'run'), candidates: CANDIDATES.join(','), episodes: '3', regime: 'budget' });
+    await executeSearch(command, async () => new SyntheticTask(), { progress: false, stderr });
+    const epochLines = lines.filter((l) => l.startsWith('episode '));
+    const record = JSON.parse(readFileSync(join(dir, 'run', 'search.json'), 'utf8')) as { episodes: { epochs: unknown[] }[] };
+    assert.equal(epochLines.length, record.episodes.reduce((n, e) => n + e.epochs.length, 0));
+    assert.match(epochLines[0], /^episode 0\/3 epoch 1: dev [\d.]+ \(best\) · episode best [\d.]+ · best [\d.]+ · lr [\d.e-]+ · [\d.]+ s · ETA /);
+    assert.equal(epochLines.filter((l) => l.includes('episode done')).length, 3);
+    assert.match(lines[0], /^ACE search · 4 candidates · 3 episodes · regime budget/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

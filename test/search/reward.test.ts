@@ -66,9 +66,9 @@ test('vanillaRewards: R_t minus the best so far at every position', () => {
   close(vanillaRewards(2, 80, 78, 'log'), [Math.log(3), Math.log(3)]);
 });
 
-test('positionRewards dispatches on the reward kind and scales percentages to 0–1 by default', () => {
-  close(positionRewards([T, F, T], 80, history, 85, { ...DEFAULT_REWARD_OPTIONS, scale: 1 }), [0.25, 3.25, 1.25]);
-  close(positionRewards([T, F, T], 80, history, 85, DEFAULT_REWARD_OPTIONS), [0.0025, 0.0325, 0.0125]);
+test('positionRewards dispatches on the reward kind and keeps percentages by default (the official scale)', () => {
+  close(positionRewards([T, F, T], 80, history, 85, DEFAULT_REWARD_OPTIONS), [0.25, 3.25, 1.25]);
+  close(positionRewards([T, F, T], 80, history, 85, { ...DEFAULT_REWARD_OPTIONS, scale: 0.01 }), [0.0025, 0.0325, 0.0125]);
   close(positionRewards([T, F, T], 80, history, 85, { kind: 'vanilla', discount: 0.5, shaping: 'none', scale: 1 }), [-5, -5, -5]);
   // Shaping sees the scaled difference: sqrt(0.05) rather than sqrt(5).
   close(positionRewards([T, F, T], 80, history, 85, { kind: 'vanilla', discount: 0.5, shaping: 'sqrt', scale: 0.01 }), [-Math.sqrt(0.05), -Math.sqrt(0.05), -Math.sqrt(0.05)]);

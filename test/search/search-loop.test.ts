@@ -95,8 +95,8 @@ test('vanilla reward is R_t minus the best earlier episode score, at every posit
   try {
     for (let t = 1; t < 4; t++) {
       const bestBefore = Math.max(...record.episodes.slice(0, t).map((e) => e.devScore));
-      // Scores are percentages; the reward works on the 0–1 scale (default scale 0.01).
-      const r = 0.01 * record.episodes[t].devScore - 0.01 * bestBefore;
+      // Scores and rewards are percentages (default scale 1, as the official trainer).
+      const r = record.episodes[t].devScore - bestBefore;
       assert.deepEqual(record.episodes[t].reward, [r, r, r, r]);
     }
   } finally {

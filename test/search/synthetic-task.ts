@@ -43,6 +43,10 @@ export class SyntheticTask implements SearchableTask {
     };
   }
 
+  get learningRate(): number {
+    return this.s.lr;
+  }
+
   beginEpisode(settings: EpisodeSettings): void {
     this.beginEpisodeCalls.push(settings);
     this.s.settings = { selection: [...settings.selection], blockWeighting: settings.blockWeighting };

@@ -68,7 +68,7 @@ export abstract class EpisodicTask<S, Sch extends Schedule<S>> implements Search
     if (!settings.selection.some(Boolean)) throw new Error('a selection needs at least one candidate');
     const modelWeighting = this.model.description.architecture.blockWeighting;
     if (settings.blockWeighting !== modelWeighting) throw new Error(`this model was built with block weighting "${modelWeighting}", the episode asks for "${settings.blockWeighting}"`);
-    this.settings = { selection: [...settings.selection], blockWeighting: settings.blockWeighting };
+    this.settings = { selection: [...settings.selection], blockWeighting: settings.blockWeighting, ...(settings.patience !== undefined ? { patience: settings.patience } : {}) };
     const { optimizer, scheduler } = this.makeOptimizer();
     this.optimizer = optimizer;
     this.scheduler = scheduler;

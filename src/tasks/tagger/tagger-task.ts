@@ -90,7 +90,7 @@ export class TaggerTask extends EpisodicTask<ReduceLrOnPlateauState, ReduceLrOnP
     const params = this.tagger.params;
     const t = this.training;
     const optimizer = t.optimizer === 'adam' ? new Adam(this.tagger.backend, params, { lr: t.lr }) : new Sgd(params, { lr: t.lr, momentum: t.momentum });
-    return { optimizer, scheduler: new ReduceLrOnPlateau(optimizer, { mode: 'max', factor: t.factor, patience: t.patience, minLr: 0 }) };
+    return { optimizer, scheduler: new ReduceLrOnPlateau(optimizer, { mode: 'max', factor: t.factor, patience: this.settings.patience ?? t.patience, minLr: 0 }) };
   }
 
   protected savedSelection(dir: string): readonly boolean[] {
