@@ -12,6 +12,10 @@ import type { BatchInfo } from '../tasks/tagger/tagger-task.js';
 import { loadCandidateConfig } from '../embeddings/registry.js';
 import type { CandidateSpec } from '../embeddings/candidate.js';
 import { StateStore } from '../util/state-store.js';
+import { epochStep } from '../training/epoch-step.js';
+import { episodeDone, type StopRule } from '../training/stop-rule.js';
+import { familyOf } from '../search/regime.js';
+import type { EpochResult } from '../tasks/task.js';
 import { TRAIN_FILES } from '../report/training-run.js';
 import { writeReport } from '../report/write-report.js';
 import { writeJsonAtomic } from '../util/atomic-fs.js';
@@ -150,6 +154,14 @@ interface TrainProgress {
   /** Wall time of the earlier sessions of this run. */
   seconds: number;
   tokensPerSecond: number;
+  /** Dev score of every epoch so far (absent in runs saved before it was kept). */
+  devScores: number[];
+}
+
+interface TrainEpochEvent {
+  epoch: number;
+  result: EpochResult;
+  newBest: boolean;
 }
 
 const COMMAND_FILE = TRAIN_FILES.command;
@@ -230,10 +242,12 @@ export async function runTrain(flags: TrainFlags, stderr: NodeJS.WritableStream 
     events: { ...cacheEventLogger(stderr), batch: onBatch },
   });
   stderr.write(`training ${taskName} on ${saved.data} with ${task.candidateNames.join(', ')} (backend ${ctx.backend.info.name}, ${ctx.backend.info.blas})\n`);
-  let progress: TrainProgress = { epochsDone: 0, best: { epoch: 0, dev: -Infinity }, seconds: 0, tokensPerSecond: 0 };
+  // The learning rate before any epoch: what the stopping rule's fraction is taken of.
+  const startLr = task.learningRate;
+  let progress: TrainProgress = { epochsDone: 0, best: { epoch: 0, dev: -Infinity }, seconds: 0, tokensPerSecond: 0, devScores: [] };
   if (latest !== null) {
     await task.loadState(latest.taskDir);
-    progress = latest.state;
+    progress = { ...latest.state, devScores: latest.state.devScores ?? [] };
     stderr.write(`resuming after epoch ${progress.epochsDone} (best dev ${progress.best.dev.toFixed(2)} at epoch ${progress.best.epoch})\n`);
   } else {
     if (resume) stderr.write('no finished epoch to resume from: starting over with the saved command\n');
@@ -249,27 +263,43 @@ export async function runTrain(flags: TrainFlags, stderr: NodeJS.WritableStream 
   writeJsonAtomic(join(out, COMMAND_FILE), command);
   stderr.write(`every epoch updates ${join(out, 'report.html')}; \`ace train --resume ${out}\` continues after a kill\n`);
   const log = join(out, TRAIN_FILES.log);
-  const exhausted = (): boolean => 'exhausted' in task && (task as { exhausted: boolean }).exhausted;
-  // Taggers stop when the plateau schedule exhausts the rate; parsers (per-step decay) run --epochs.
-  let stopped = exhausted();
-  for (let e = progress.epochsDone + 1; e <= epochs && !stopped; e++) {
-    const r = await task.trainEpoch();
-    appendFileSync(log, JSON.stringify({ ...r, metric: task.metricName, time: new Date().toISOString() }) + '\n');
-    const improved = r.devScore > progress.best.dev;
-    if (improved) await task.saveCheckpoint(join(out, 'model'));
-    progress = {
-      epochsDone: e,
-      best: improved ? { epoch: e, dev: r.devScore } : progress.best,
-      seconds: progress.seconds,
-      tokensPerSecond: r.tokensPerSecond,
-    };
-    // The best bundle is written before the state commits: a kill in between redoes this epoch on resume.
-    await store.commit(e, { ...progress, seconds: progress.seconds + (performance.now() - started) / 1000 }, (dir) => task.saveState(dir));
-    store.prune(e, null);
-    stderr.write(`epoch ${e}: loss ${r.trainLoss.toFixed(3)} · dev ${task.metricName} ${r.devScore.toFixed(2)}${improved ? ' (best, saved)' : ''} · lr ${r.learningRate.toPrecision(3)} · ${Math.round(r.tokensPerSecond)} tok/s · ${r.seconds.toFixed(1)} s\n`);
-    writeReport([out], new Date().toISOString());
-    stopped = exhausted();
-    if (stopped) stderr.write('learning rate fell below 1/1000 of its start: stopping\n');
+  // The same epoch step and stopping rule as a search episode: taggers stop when their plateau schedule has cut
+  // the rate to 1/1000 of its start (flair's rule); parsers (per-step decay) run --epochs.
+  const rule: StopRule = { maxEpochs: epochs, lrFraction: familyOf(taskName) === 'parser' ? null : 0.001, stallEpochs: null, patience: null };
+  const devScores = [...progress.devScores];
+  const stop = (): boolean => progress.epochsDone >= epochs || (progress.epochsDone > 0 && episodeDone(rule, devScores, startLr, task.learningRate));
+  const listeners = [
+    (e: TrainEpochEvent) => appendFileSync(log, JSON.stringify({ ...e.result, metric: task.metricName, time: new Date().toISOString() }) + '\n'),
+    (e: TrainEpochEvent) =>
+      stderr.write(`epoch ${e.epoch}: loss ${e.result.trainLoss.toFixed(3)} · dev ${task.metricName} ${e.result.devScore.toFixed(2)}${e.newBest ? ' (best, saved)' : ''} · lr ${e.result.learningRate.toPrecision(3)} · ${Math.round(e.result.tokensPerSecond)} tok/s · ${e.result.seconds.toFixed(1)} s\n`),
+    () => writeReport([out], new Date().toISOString()),
+  ];
+  let stopped = stop();
+  while (!stopped) {
+    const e = progress.epochsDone + 1;
+    const step = await epochStep<TrainProgress>({
+      task,
+      store,
+      generation: e,
+      bestScore: progress.best.epoch === 0 ? null : progress.best.dev,
+      tieIsBest: false,
+      // The best bundle is written before the state commits: a kill in between redoes this epoch on resume.
+      checkpoint: { kind: 'path', path: join(out, 'model') },
+      keep: () => null,
+      nextState: (r, saved) => ({
+        epochsDone: e,
+        best: saved ? { epoch: e, dev: r.devScore } : progress.best,
+        seconds: progress.seconds + (performance.now() - started) / 1000,
+        tokensPerSecond: r.tokensPerSecond,
+        devScores: [...devScores, r.devScore],
+      }),
+    });
+    // Wall time of the earlier sessions only: this session's is added at the end.
+    progress = { ...step.state, seconds: progress.seconds };
+    devScores.push(step.result.devScore);
+    for (const listener of listeners) listener({ epoch: e, result: step.result, newBest: step.newBest });
+    stopped = stop();
+    if (stopped && progress.epochsDone < epochs) stderr.write('learning rate fell below 1/1000 of its start: stopping\n');
   }
   const best = progress.best;
   if (best.epoch === 0) throw new UsageError(`${out}: no epoch was trained (--epochs ${epochs} and ${progress.epochsDone} done)`);

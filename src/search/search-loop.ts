@@ -15,9 +15,10 @@ import { recordSelection, type SelectionEntry } from './selection-table.js';
 import { StateStore } from '../util/state-store.js';
 import { STRATEGIES, planEpisode, type EpisodePlan } from './strategy.js';
 import { episodeDone, resolveRegime, type Regime, type StopRule } from './regime.js';
+import { epochStep, type CommitStage as EpochStage } from '../training/epoch-step.js';
 
 /** Points where a test may interrupt the loop (by throwing) to check that every crash point resumes exactly. */
-export type CommitStage = 'trained' | 'checkpoint-saved' | 'task-saved' | 'state-written' | 'committed' | 'record-written';
+export type CommitStage = EpochStage | 'record-written';
 
 export interface SearchDependencies {
   /** A new, untrained task model (for `retrain`). */
@@ -190,89 +191,83 @@ export async function runSearch(
     const generation = state.generation + 1;
     const globalEpoch = state.episodes.reduce((n, e) => n + e.epochs.length, 0) + state.epochInEpisode;
 
-    const t0 = now();
-    const result = await task.trainEpoch();
-    const seconds = (now() - t0) / 1000;
-    stage('trained', globalEpoch);
-
-    let best = state.best;
-    const newBest = best === null || result.devScore >= best.score;
-    if (newBest) {
-      const checkpoint = store.checkpointName(generation);
-      const checkpointPath = join(store.root, checkpoint);
-      rmSync(checkpointPath, { recursive: true, force: true });
-      mkdirSync(checkpointPath, { recursive: true });
-      await task.saveCheckpoint(checkpointPath);
-      best = { score: result.devScore, selection, episode, epoch: state.epochInEpisode, checkpoint };
-      stage('checkpoint-saved', globalEpoch);
-    }
-    const episodeBest = state.episodeBest === null ? result.devScore : Math.max(state.episodeBest, result.devScore);
-    const epochInEpisode = state.epochInEpisode + 1;
-    const episodeEpochs = [...state.episodeEpochs, result];
-    const episodeSeconds = state.episodeSeconds + seconds;
-
-    let next: SearchState;
-    let finished: EpisodeRecord | null = null;
-    const done = episodeDone(ruleOf(episode), episodeEpochs.map((e) => e.devScore), state.episodeStartLr, task.learningRate);
-    if (!done) {
-      next = { ...state, generation, epochInEpisode, episodeBest, episodeEpochs, episodeSeconds, best };
-    } else {
-      // Episode end: reward against the distinct earlier selections, then update θ (never after episode 0).
-      const score = episodeBest;
-      let reward: number[] | null = null;
-      if (episode > 0 && entry.rewards) {
-        reward = positionRewards(selection, score, state.table, state.bestEpisodeScore ?? score, options.reward);
-        if (entry.updatesController) controller.update(selection, reward);
-      }
-      let ensembleMembers = state.ensembleMembers;
-      if (entry.collectsPredictions) {
-        const file = `episode-${String(episode).padStart(4, '0')}.json`;
-        const dev = await task.predict('dev');
-        const test = options.evaluateTest ? await task.predict('test') : null;
-        writeFileAtomic(join(predictionsDir, file), JSON.stringify({ dev, test }));
-        ensembleMembers = [...ensembleMembers, file];
-      }
-      const controllerState = controller.getState();
-      finished = {
-        episode,
-        selection,
-        probabilities: plan.probabilities,
-        devScore: score,
-        reward,
-        theta: controllerState.theta,
-        epochs: episodeEpochs,
-        wallSeconds: episodeSeconds,
-      };
-      next = {
-        ...state,
-        generation,
-        episode: episode + 1,
-        epochInEpisode: 0,
-        plan: null,
-        episodeBest: null,
-        episodeEpochs: [],
-        episodeSeconds: 0,
-        previousSelection: selection,
-        controller: controllerState,
-        rng: rng.getState(),
-        table: recordSelection(state.table, selection, score, episode),
-        bestEpisodeScore: state.bestEpisodeScore === null ? score : Math.max(state.bestEpisodeScore, score),
-        best,
-        episodes: [...state.episodes, finished],
-        ensembleMembers,
-      };
-    }
-    // The RNG only advances at episode boundaries; the committed state always carries its current value.
-    next.rng = rng.getState();
-
-    await store.commit(generation, next, (dir) => task.saveState(dir), (s) => stage(s, globalEpoch));
-    stage('committed', globalEpoch);
-    store.prune(generation, next.best?.checkpoint ?? null);
+    const epochIndex = state.epochInEpisode;
+    let finished = null as EpisodeRecord | null;
+    let done = false;
+    let episodeBest = 0;
+    const step = await epochStep<SearchState>({
+      task,
+      store,
+      generation,
+      bestScore: state.best?.score ?? null,
+      tieIsBest: true,
+      checkpoint: { kind: 'store' },
+      now,
+      onStage: (s) => stage(s, globalEpoch),
+      keep: (s) => s.best?.checkpoint ?? null,
+      nextState: async (result, saved, seconds) => {
+        const best = saved?.checkpoint ? { score: result.devScore, selection, episode, epoch: state.epochInEpisode, checkpoint: saved.checkpoint } : state.best;
+        episodeBest = state.episodeBest === null ? result.devScore : Math.max(state.episodeBest, result.devScore);
+        const epochInEpisode = state.epochInEpisode + 1;
+        const episodeEpochs = [...state.episodeEpochs, result];
+        const episodeSeconds = state.episodeSeconds + seconds;
+        done = episodeDone(ruleOf(episode), episodeEpochs.map((e) => e.devScore), state.episodeStartLr, task.learningRate);
+        // The RNG only advances at episode boundaries; the committed state always carries its current value.
+        if (!done) return { ...state, generation, epochInEpisode, episodeBest, episodeEpochs, episodeSeconds, best, rng: rng.getState() };
+        // Episode end: reward against the distinct earlier selections, then update θ (never after episode 0).
+        const score = episodeBest;
+        let reward: number[] | null = null;
+        if (episode > 0 && entry.rewards) {
+          reward = positionRewards(selection, score, state.table, state.bestEpisodeScore ?? score, options.reward);
+          if (entry.updatesController) controller.update(selection, reward);
+        }
+        let ensembleMembers = state.ensembleMembers;
+        if (entry.collectsPredictions) {
+          const file = `episode-${String(episode).padStart(4, '0')}.json`;
+          const dev = await task.predict('dev');
+          const test = options.evaluateTest ? await task.predict('test') : null;
+          writeFileAtomic(join(predictionsDir, file), JSON.stringify({ dev, test }));
+          ensembleMembers = [...ensembleMembers, file];
+        }
+        const controllerState = controller.getState();
+        finished = {
+          episode,
+          selection,
+          probabilities: plan.probabilities,
+          devScore: score,
+          reward,
+          theta: controllerState.theta,
+          epochs: episodeEpochs,
+          wallSeconds: episodeSeconds,
+        };
+        return {
+          ...state,
+          generation,
+          episode: episode + 1,
+          epochInEpisode: 0,
+          plan: null,
+          episodeBest: null,
+          episodeEpochs: [],
+          episodeSeconds: 0,
+          previousSelection: selection,
+          controller: controllerState,
+          rng: rng.getState(),
+          table: recordSelection(state.table, selection, score, episode),
+          bestEpisodeScore: state.bestEpisodeScore === null ? score : Math.max(state.bestEpisodeScore, score),
+          best,
+          episodes: [...state.episodes, finished],
+          ensembleMembers,
+        };
+      },
+    });
+    const { result, newBest } = step;
+    const next = step.state;
+    const best = next.best;
     state = next;
     if (finished) writeSearchRecord(join(options.outDir, SEARCH_FILE), buildRecord(task, options, regime, state, null));
     stage('record-written', globalEpoch);
 
-    events.emit('epochEnd', { episode, epoch: epochInEpisode - 1, globalEpoch, result, newBest, episodeBest, bestScore: best?.score ?? result.devScore, episodeDone: done });
+    events.emit('epochEnd', { episode, epoch: epochIndex, globalEpoch, result, newBest, episodeBest, bestScore: best?.score ?? result.devScore, episodeDone: done });
     if (finished) events.emit('episodeEnd', { episode, record: finished });
   }
 
