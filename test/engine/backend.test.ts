@@ -9,7 +9,8 @@ import { Rng } from '../../src/util/rng.js';
 import { UsageError } from '../../src/util/errors.js';
 import type { Backend } from '../../src/engine/backend/backend.js';
 import { JsBackend } from '../../src/engine/backend/js.js';
-import { getBackend } from '../../src/engine/backend/select.js';
+import { defaultAddonPath, getBackend } from '../../src/engine/backend/select.js';
+import { BLAS_THREAD_TIMEOUT, loadNativeAddon, withBlasLoadEnvironment } from '../../src/engine/backend/native.js';
 import { packPlan } from '../../src/engine/layout.js';
 import { backendChoiceFromEnv, collectInfo, formatInfo } from '../../src/cli/info.js';
 import { repoRoot } from '../helpers/data-home.js';
@@ -469,6 +470,35 @@ describe('backend selection', () => {
       rmSync(dir, { recursive: true, force: true });
     }
     assert.throws(() => getBackend('gpu' as never), UsageError);
+  });
+
+  it('OPENBLAS_THREAD_TIMEOUT is set while the addon loads only, and a value the user set wins', () => {
+    const saved = process.env.OPENBLAS_THREAD_TIMEOUT;
+    try {
+      delete process.env.OPENBLAS_THREAD_TIMEOUT;
+      assert.equal(withBlasLoadEnvironment(() => process.env.OPENBLAS_THREAD_TIMEOUT), BLAS_THREAD_TIMEOUT);
+      assert.equal(process.env.OPENBLAS_THREAD_TIMEOUT, undefined);
+      assert.throws(() => withBlasLoadEnvironment(() => { throw new Error('load failed'); }), /load failed/);
+      assert.equal(process.env.OPENBLAS_THREAD_TIMEOUT, undefined);
+      process.env.OPENBLAS_THREAD_TIMEOUT = '5';
+      assert.equal(withBlasLoadEnvironment(() => process.env.OPENBLAS_THREAD_TIMEOUT), '5');
+      assert.equal(process.env.OPENBLAS_THREAD_TIMEOUT, '5');
+    } finally {
+      if (saved === undefined) delete process.env.OPENBLAS_THREAD_TIMEOUT;
+      else process.env.OPENBLAS_THREAD_TIMEOUT = saved;
+    }
+  });
+
+  it('loading the native addon leaves process.env as it was', { skip: nativeSkip }, () => {
+    const saved = process.env.OPENBLAS_THREAD_TIMEOUT;
+    try {
+      delete process.env.OPENBLAS_THREAD_TIMEOUT;
+      const before = { ...process.env };
+      loadNativeAddon(defaultAddonPath());
+      assert.deepEqual({ ...process.env }, before);
+    } finally {
+      if (saved !== undefined) process.env.OPENBLAS_THREAD_TIMEOUT = saved;
+    }
   });
 
   it('native threads can be set when the addon is built', { skip: nativeSkip }, () => {
