@@ -189,6 +189,13 @@ test('no import cycle between folders', () => {
   assert.equal(found.length, 0, `import cycles between folders:\n${explain.join('\n')}`);
 });
 
+test('no import cycle between files either (type-only imports included)', () => {
+  const next = new Map<string, string[]>();
+  for (const e of internal) next.set(e.from, [...(next.get(e.from) ?? []), e.to]);
+  const found = cycles([...next.keys()].sort(), (f) => next.get(f) ?? []);
+  assert.deepEqual(found, [], 'import cycles between files of src/');
+});
+
 test('every import between folders follows the rules table', () => {
   const broken = internal
     .filter((e) => {
