@@ -2,7 +2,7 @@
 import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import { UsageError } from '../util/errors.js';
-import type { Split } from '../tasks/task.js';
+import type { Split } from './split.js';
 import type { GraphSentence, TaggedSentence, TreeSentence } from '../formats/types.js';
 import { CONLL2000, CONLL2003, type ColumnSpec, columnToTagged, readColumns } from '../formats/conll-column.js';
 import { type ConlluColumn, type ConlluOptions, conlluToGraph, conlluToTagged, conlluToTree, readConllu } from '../formats/conllu.js';

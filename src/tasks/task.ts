@@ -1,7 +1,9 @@
 // THE interface the search sees: a task model that trains episode by episode on a selection of candidates.
+import type { Split } from '../datasets/split.js';
 import type { PartialLoad } from '../engine/index.js';
 
-export type Split = 'train' | 'dev' | 'test';
+/** Re-exported so task code keeps one import for the interface and its split type. */
+export type { Split };
 
 /** Per-episode settings the search passes to the task model. */
 export interface EpisodeSettings {

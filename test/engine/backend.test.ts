@@ -9,17 +9,14 @@ import { Rng } from '../../src/util/rng.js';
 import { UsageError } from '../../src/util/errors.js';
 import type { Backend } from '../../src/engine/backend/backend.js';
 import { JsBackend } from '../../src/engine/backend/js.js';
-import { getBackend } from '../../src/engine/backend/select.js';
+import { defaultAddonPath, getBackend } from '../../src/engine/backend/select.js';
+import { BLAS_THREAD_TIMEOUT, loadNativeAddon, withBlasLoadEnvironment } from '../../src/engine/backend/native.js';
 import { packPlan } from '../../src/engine/layout.js';
 import { backendChoiceFromEnv, collectInfo, formatInfo } from '../../src/cli/info.js';
 import { repoRoot } from '../helpers/data-home.js';
+import { nativeRequired, nativeSkip as nativeSkipFor, nativeUnavailable, testBackends } from '../helpers/backends.js';
 
-const auto = getBackend('auto');
-const nativeSkip: string | false = auto.info.name === 'native' ? false : `native addon unavailable: ${auto.info.fallbackReason}`;
-const BACKENDS: Array<{ name: string; make: () => Backend; skip: string | false }> = [
-  { name: 'js', make: () => new JsBackend(), skip: false },
-  { name: 'native', make: () => getBackend('native'), skip: nativeSkip },
-];
+const nativeSkip = nativeSkipFor();
 
 function randArray(rng: Rng, n: number, scale = 1): Float32Array {
   const a = new Float32Array(n);
@@ -153,7 +150,7 @@ function refLstmForward(z: ArrayLike<number>, cPrev: ArrayLike<number> | null, r
   return { act, c, h: hh };
 }
 
-for (const { name, make, skip } of BACKENDS) {
+for (const { name, make, skip } of testBackends()) {
   describe(`backend ${name}`, { skip }, () => {
     const be = skip ? (null as unknown as Backend) : make();
 
@@ -439,6 +436,18 @@ describe('whole LSTM directions (lstmSequenceForward/Backward)', { skip: nativeS
 });
 
 describe('backend selection', () => {
+  it('the native addon loads (a failure, not a skip, under CI=true or ACE_REQUIRE_NATIVE=1)', { skip: nativeSkip }, () => {
+    assert.equal(nativeUnavailable(), false);
+  });
+
+  it('a missing addon is required under CI or ACE_REQUIRE_NATIVE=1, never with ACE_REQUIRE_NATIVE=0', () => {
+    assert.equal(nativeRequired({}), false);
+    assert.equal(nativeRequired({ CI: 'true' }), true);
+    assert.equal(nativeRequired({ ACE_REQUIRE_NATIVE: '1' }), true);
+    assert.equal(nativeRequired({ CI: 'true', ACE_REQUIRE_NATIVE: '0' }), false);
+    assert.equal(nativeRequired({ CI: 'false' }), false);
+  });
+
   it('js is always available and carries no fallback reason', () => {
     const b = getBackend('js');
     assert.equal(b.info.name, 'js');
@@ -461,6 +470,35 @@ describe('backend selection', () => {
       rmSync(dir, { recursive: true, force: true });
     }
     assert.throws(() => getBackend('gpu' as never), UsageError);
+  });
+
+  it('OPENBLAS_THREAD_TIMEOUT is set while the addon loads only, and a value the user set wins', () => {
+    const saved = process.env.OPENBLAS_THREAD_TIMEOUT;
+    try {
+      delete process.env.OPENBLAS_THREAD_TIMEOUT;
+      assert.equal(withBlasLoadEnvironment(() => process.env.OPENBLAS_THREAD_TIMEOUT), BLAS_THREAD_TIMEOUT);
+      assert.equal(process.env.OPENBLAS_THREAD_TIMEOUT, undefined);
+      assert.throws(() => withBlasLoadEnvironment(() => { throw new Error('load failed'); }), /load failed/);
+      assert.equal(process.env.OPENBLAS_THREAD_TIMEOUT, undefined);
+      process.env.OPENBLAS_THREAD_TIMEOUT = '5';
+      assert.equal(withBlasLoadEnvironment(() => process.env.OPENBLAS_THREAD_TIMEOUT), '5');
+      assert.equal(process.env.OPENBLAS_THREAD_TIMEOUT, '5');
+    } finally {
+      if (saved === undefined) delete process.env.OPENBLAS_THREAD_TIMEOUT;
+      else process.env.OPENBLAS_THREAD_TIMEOUT = saved;
+    }
+  });
+
+  it('loading the native addon leaves process.env as it was', { skip: nativeSkip }, () => {
+    const saved = process.env.OPENBLAS_THREAD_TIMEOUT;
+    try {
+      delete process.env.OPENBLAS_THREAD_TIMEOUT;
+      const before = { ...process.env };
+      loadNativeAddon(defaultAddonPath());
+      assert.deepEqual({ ...process.env }, before);
+    } finally {
+      if (saved !== undefined) process.env.OPENBLAS_THREAD_TIMEOUT = saved;
+    }
   });
 
   it('native threads can be set when the addon is built', { skip: nativeSkip }, () => {
@@ -491,20 +529,43 @@ describe('ace info', () => {
 });
 
 describe('build-native install script', () => {
-  it('exits 0 with one warning line when the build cannot run', () => {
+  /** Runs a copy of the script in `<dir>/<...sub>/scripts/` beside a native/ folder without binding.gyp (the build cannot run). */
+  function runBroken(env: NodeJS.ProcessEnv, sub: string[] = []): { status: number | null; lines: string[] } {
     const dir = mkdtempSync(join(tmpdir(), 'ace-build-'));
     try {
-      mkdirSync(join(dir, 'scripts'));
-      mkdirSync(join(dir, 'native'));
-      copyFileSync(join(repoRoot(), 'scripts', 'build-native.mjs'), join(dir, 'scripts', 'build-native.mjs'));
-      // No binding.gyp: the build must give up politely.
-      const r = spawnSync(process.execPath, [join(dir, 'scripts', 'build-native.mjs')], { encoding: 'utf8' });
-      assert.equal(r.status, 0);
-      const lines = r.stderr.trim().split('\n');
-      assert.equal(lines.length, 1);
-      assert.match(lines[0], /native addon not built/);
+      const pkg = join(dir, ...sub);
+      mkdirSync(join(pkg, 'scripts'), { recursive: true });
+      mkdirSync(join(pkg, 'native'));
+      copyFileSync(join(repoRoot(), 'scripts', 'build-native.mjs'), join(pkg, 'scripts', 'build-native.mjs'));
+      const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'CI' && k !== 'ACE_REQUIRE_NATIVE' && k !== 'ACE_SKIP_NATIVE'));
+      const r = spawnSync(process.execPath, [join(pkg, 'scripts', 'build-native.mjs')], { encoding: 'utf8', env: { ...clean, ...env } });
+      return { status: r.status, lines: r.stderr.trim().split('\n') };
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  }
+
+  it('exits 0 with one warning line when the build cannot run', () => {
+    const r = runBroken({});
+    assert.equal(r.status, 0);
+    assert.equal(r.lines.length, 1);
+    assert.match(r.lines[0], /native addon not built/);
+  });
+
+  it('exits 1 under CI=true or ACE_REQUIRE_NATIVE=1, naming the reason; ACE_REQUIRE_NATIVE=0 overrides CI', () => {
+    const ci = runBroken({ CI: 'true' });
+    assert.equal(ci.status, 1);
+    assert.equal(ci.lines.length, 1);
+    assert.match(ci.lines[0], /native addon not built .*CI=true requires it/);
+    const asked = runBroken({ ACE_REQUIRE_NATIVE: '1' });
+    assert.equal(asked.status, 1);
+    assert.match(asked.lines[0], /ACE_REQUIRE_NATIVE=1 requires it/);
+    assert.equal(runBroken({ CI: 'true', ACE_REQUIRE_NATIVE: '0' }).status, 0);
+  });
+
+  it('exits 0 under CI=true when installed as a dependency (under node_modules)', () => {
+    const r = runBroken({ CI: 'true' }, ['node_modules', 'ace-ts']);
+    assert.equal(r.status, 0);
+    assert.match(r.lines[0], /using the TypeScript backend/);
   });
 });

@@ -1,41 +1,41 @@
 // Losses (softmax CE, sigmoid BCE) and dropout variants: values against direct formulas, gradients, masks.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { getBackend } from '../../src/engine/backend/select.js';
 import { softmaxCrossEntropy } from '../../src/engine/loss/softmax-cross-entropy.js';
 import { sigmoidBinaryCrossEntropy } from '../../src/engine/loss/binary-cross-entropy.js';
 import { Dropout, LockedDropout, RowDropout } from '../../src/engine/layers/dropout.js';
 import { gradCheck } from '../../src/engine/gradcheck.js';
 import { Rng } from '../../src/util/rng.js';
 import { randomArray } from './grad-helpers.js';
+import { forEachBackend } from '../helpers/backends.js';
 
-const backend = getBackend();
-
-test('softmax cross-entropy: value, ignored rows, finite-difference gradient', () => {
-  const rng = new Rng(21);
-  const rows = 4;
-  const cols = 5;
-  const x = randomArray(rng, rows * cols, 3);
-  const targets = Int32Array.from([2, -1, 0, 4]);
-  const grad = new Float32Array(rows * cols);
-  const { loss, count } = softmaxCrossEntropy(backend, x, rows, cols, targets, grad);
-  assert.equal(count, 3);
-  let expected = 0;
-  for (const r of [0, 2, 3]) {
-    let z = 0;
-    for (let c = 0; c < cols; c++) z += Math.exp(x[r * cols + c]);
-    expected += Math.log(z) - x[r * cols + targets[r]];
-  }
-  assert.ok(Math.abs(loss - expected / 3) < 1e-5);
-  assert.ok(grad.subarray(cols, 2 * cols).every((v) => v === 0));
-  const report = gradCheck(
-    () => softmaxCrossEntropy(backend, x, rows, cols, targets, null, { reduction: 'sum' }).loss,
-    () => softmaxCrossEntropy(backend, x, rows, cols, targets, grad, { reduction: 'sum' }),
-    [{ name: 'logits', value: x, grad }],
-    rng,
-    { samplesPerTensor: 40 },
-  );
-  assert.deepEqual(report.failures, []);
+forEachBackend((backend) => {
+  test('softmax cross-entropy: value, ignored rows, finite-difference gradient', () => {
+    const rng = new Rng(21);
+    const rows = 4;
+    const cols = 5;
+    const x = randomArray(rng, rows * cols, 3);
+    const targets = Int32Array.from([2, -1, 0, 4]);
+    const grad = new Float32Array(rows * cols);
+    const { loss, count } = softmaxCrossEntropy(backend, x, rows, cols, targets, grad);
+    assert.equal(count, 3);
+    let expected = 0;
+    for (const r of [0, 2, 3]) {
+      let z = 0;
+      for (let c = 0; c < cols; c++) z += Math.exp(x[r * cols + c]);
+      expected += Math.log(z) - x[r * cols + targets[r]];
+    }
+    assert.ok(Math.abs(loss - expected / 3) < 1e-5);
+    assert.ok(grad.subarray(cols, 2 * cols).every((v) => v === 0));
+    const report = gradCheck(
+      () => softmaxCrossEntropy(backend, x, rows, cols, targets, null, { reduction: 'sum' }).loss,
+      () => softmaxCrossEntropy(backend, x, rows, cols, targets, grad, { reduction: 'sum' }),
+      [{ name: 'logits', value: x, grad }],
+      rng,
+      { samplesPerTensor: 40 },
+    );
+    assert.deepEqual(report.failures, []);
+  });
 });
 
 test('sigmoid BCE: stable for large logits, mask, finite-difference gradient', () => {

@@ -1,7 +1,6 @@
 // Optimizers, clipping and schedules: updates against direct formulas, sparse rows, subsets, state round trips.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { getBackend } from '../../src/engine/backend/select.js';
 import { Param } from '../../src/engine/param.js';
 import { Adam } from '../../src/engine/optim/adam.js';
 import { Sgd } from '../../src/engine/optim/sgd.js';
@@ -9,8 +8,7 @@ import { clipGradNorm } from '../../src/engine/optim/clip.js';
 import { ExponentialLr, ReduceLrOnPlateau } from '../../src/engine/optim/schedulers.js';
 import { Rng } from '../../src/util/rng.js';
 import { randomArray } from './grad-helpers.js';
-
-const backend = getBackend();
+import { forEachBackend } from '../helpers/backends.js';
 
 function param(name: string, shape: number[], rng: Rng, sparse = false): Param {
   const p = new Param(name, shape, { sparseRows: sparse });
@@ -18,41 +16,67 @@ function param(name: string, shape: number[], rng: Rng, sparse = false): Param {
   return p;
 }
 
-test('Adam follows the textbook update (with weight decay) over several steps', () => {
-  const rng = new Rng(31);
-  const p = param('w', [2, 3], rng);
-  const ref = Array.from(p.value);
-  const m = new Array(6).fill(0);
-  const v = new Array(6).fill(0);
-  const opt = new Adam(backend, [p], { lr: 0.01, weightDecay: 0.1 });
-  for (let t = 1; t <= 4; t++) {
-    const g = randomArray(rng, 6);
-    p.grad.set(g);
-    opt.step();
-    for (let i = 0; i < 6; i++) {
-      const gi = g[i] + 0.1 * ref[i];
-      m[i] = 0.9 * m[i] + 0.1 * gi;
-      v[i] = 0.999 * v[i] + 0.001 * gi * gi;
-      ref[i] -= (0.01 * m[i]) / (1 - 0.9 ** t) / (Math.sqrt(v[i] / (1 - 0.999 ** t)) + 1e-8);
-      assert.ok(Math.abs(p.value[i] - ref[i]) < 1e-5, `step ${t} element ${i}`);
+forEachBackend((backend) => {
+  test('Adam follows the textbook update (with weight decay) over several steps', () => {
+    const rng = new Rng(31);
+    const p = param('w', [2, 3], rng);
+    const ref = Array.from(p.value);
+    const m = new Array(6).fill(0);
+    const v = new Array(6).fill(0);
+    const opt = new Adam(backend, [p], { lr: 0.01, weightDecay: 0.1 });
+    for (let t = 1; t <= 4; t++) {
+      const g = randomArray(rng, 6);
+      p.grad.set(g);
+      opt.step();
+      for (let i = 0; i < 6; i++) {
+        const gi = g[i] + 0.1 * ref[i];
+        m[i] = 0.9 * m[i] + 0.1 * gi;
+        v[i] = 0.999 * v[i] + 0.001 * gi * gi;
+        ref[i] -= (0.01 * m[i]) / (1 - 0.9 ** t) / (Math.sqrt(v[i] / (1 - 0.999 ** t)) + 1e-8);
+        assert.ok(Math.abs(p.value[i] - ref[i]) < 1e-5, `step ${t} element ${i}`);
+      }
     }
-  }
-});
+  });
 
-test('Adam on a row-sparse parameter updates touched rows only, as dense Adam would', () => {
-  const rng = new Rng(32);
-  const sparse = param('e', [5, 2], rng, true);
-  const dense = new Param('d', [5, 2]);
-  dense.value.set(sparse.value);
-  const before = Float32Array.from(sparse.value);
-  sparse.touched!.touch(3);
-  sparse.grad.set([0.5, -0.25], 6);
-  dense.grad.set([0.5, -0.25], 6);
-  new Adam(backend, [sparse], { lr: 0.1 }).step();
-  new Adam(backend, [dense], { lr: 0.1 }).step();
-  for (const r of [0, 1, 2, 4]) assert.deepEqual(Array.from(sparse.value.subarray(2 * r, 2 * r + 2)), Array.from(before.subarray(2 * r, 2 * r + 2)));
-  assert.deepEqual(Array.from(sparse.value.subarray(6, 8)), Array.from(dense.value.subarray(6, 8)));
-  assert.notDeepEqual(Array.from(sparse.value.subarray(6, 8)), Array.from(before.subarray(6, 8)));
+  test('Adam on a row-sparse parameter updates touched rows only, as dense Adam would', () => {
+    const rng = new Rng(32);
+    const sparse = param('e', [5, 2], rng, true);
+    const dense = new Param('d', [5, 2]);
+    dense.value.set(sparse.value);
+    const before = Float32Array.from(sparse.value);
+    sparse.touched!.touch(3);
+    sparse.grad.set([0.5, -0.25], 6);
+    dense.grad.set([0.5, -0.25], 6);
+    new Adam(backend, [sparse], { lr: 0.1 }).step();
+    new Adam(backend, [dense], { lr: 0.1 }).step();
+    for (const r of [0, 1, 2, 4]) assert.deepEqual(Array.from(sparse.value.subarray(2 * r, 2 * r + 2)), Array.from(before.subarray(2 * r, 2 * r + 2)));
+    assert.deepEqual(Array.from(sparse.value.subarray(6, 8)), Array.from(dense.value.subarray(6, 8)));
+    assert.notDeepEqual(Array.from(sparse.value.subarray(6, 8)), Array.from(before.subarray(6, 8)));
+  });
+
+  test('Optimizer state round trip resumes bit for bit', () => {
+    const rng = new Rng(34);
+    const p = param('w', [4], rng);
+    const q = new Param('w', [4]);
+    const opt = new Adam(backend, [p], { lr: 0.05 });
+    const grads = [0, 1, 2, 3].map(() => randomArray(rng, 4));
+    for (const g of grads.slice(0, 2)) {
+      p.grad.set(g);
+      opt.step();
+    }
+    q.value.set(p.value);
+    const resumed = new Adam(backend, [q]);
+    resumed.setState(opt.getState());
+    assert.equal(resumed.lr, 0.05);
+    for (const g of grads.slice(2)) {
+      p.grad.set(g);
+      q.grad.set(g);
+      opt.step();
+      resumed.step();
+    }
+    assert.deepEqual(q.value, p.value);
+    assert.throws(() => new Sgd([q], { lr: 1 }).setState(opt.getState()), /adam/);
+  });
 });
 
 test('SGD with momentum and a step restricted to some parameters', () => {
@@ -76,30 +100,6 @@ test('SGD with momentum and a step restricted to some parameters', () => {
   assert.deepEqual(b.value, b0);
   assert.equal(opt.getState().steps.b, 0);
   assert.equal(opt.getState().steps.a, 2);
-});
-
-test('Optimizer state round trip resumes bit for bit', () => {
-  const rng = new Rng(34);
-  const p = param('w', [4], rng);
-  const q = new Param('w', [4]);
-  const opt = new Adam(backend, [p], { lr: 0.05 });
-  const grads = [0, 1, 2, 3].map(() => randomArray(rng, 4));
-  for (const g of grads.slice(0, 2)) {
-    p.grad.set(g);
-    opt.step();
-  }
-  q.value.set(p.value);
-  const resumed = new Adam(backend, [q]);
-  resumed.setState(opt.getState());
-  assert.equal(resumed.lr, 0.05);
-  for (const g of grads.slice(2)) {
-    p.grad.set(g);
-    q.grad.set(g);
-    opt.step();
-    resumed.step();
-  }
-  assert.deepEqual(q.value, p.value);
-  assert.throws(() => new Sgd([q], { lr: 1 }).setState(opt.getState()), /adam/);
 });
 
 test('clipGradNorm scales to the max norm and counts sparse rows only', () => {

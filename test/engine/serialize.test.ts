@@ -4,7 +4,6 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { getBackend } from '../../src/engine/backend/select.js';
 import type { Backend } from '../../src/engine/backend/backend.js';
 import { decodeTensors, encodeTensors, loadMatchingParams, loadParams, loadTensors, saveParams, saveTensors } from '../../src/engine/serialize.js';
 import { Param, collectParams } from '../../src/engine/param.js';
@@ -18,8 +17,7 @@ import { Adam } from '../../src/engine/optim/adam.js';
 import { clipGradNorm } from '../../src/engine/optim/clip.js';
 import { Rng, type RngState } from '../../src/util/rng.js';
 import { InputError } from '../../src/util/errors.js';
-
-const backend = getBackend();
+import { forEachBackend } from '../helpers/backends.js';
 
 function tmp(): string {
   return mkdtempSync(join(tmpdir(), 'ace-engine-'));
@@ -98,36 +96,38 @@ function buildModel(backend: Backend, seed: number) {
   return { params, opt, trainRng, step };
 }
 
-test('same seed and backend give the same losses bit for bit', () => {
-  const a = buildModel(backend, 5);
-  const b = buildModel(backend, 5);
-  const la = [0, 1, 2, 3, 4].map(() => a.step());
-  const lb = [0, 1, 2, 3, 4].map(() => b.step());
-  assert.deepEqual(lb, la);
-  assert.ok(la[4] < la[0], `loss should fall: ${la}`);
-  assert.notDeepEqual([0, 1].map(buildModel(backend, 6).step), la.slice(0, 2));
-});
+forEachBackend((backend) => {
+  test('same seed and backend give the same losses bit for bit', () => {
+    const a = buildModel(backend, 5);
+    const b = buildModel(backend, 5);
+    const la = [0, 1, 2, 3, 4].map(() => a.step());
+    const lb = [0, 1, 2, 3, 4].map(() => b.step());
+    assert.deepEqual(lb, la);
+    assert.ok(la[4] < la[0], `loss should fall: ${la}`);
+    assert.notDeepEqual([0, 1].map(buildModel(backend, 6).step), la.slice(0, 2));
+  });
 
-test('saving parameters, optimizer state and RNG state resumes training bit for bit', () => {
-  const dir = tmp();
-  try {
-    const full = buildModel(backend, 7);
-    const expected = [0, 1, 2, 3, 4].map(() => full.step());
-    const first = buildModel(backend, 7);
-    for (let i = 0; i < 3; i++) first.step();
-    saveParams(join(dir, 'params.bin'), first.params);
-    const state = first.opt.getState();
-    saveTensors(join(dir, 'optim.bin'), state.tensors);
-    const meta = JSON.stringify({ kind: state.kind, lr: state.lr, steps: state.steps, rng: first.trainRng.getState() });
-    const resumed = buildModel(backend, 123);
-    loadParams(join(dir, 'params.bin'), resumed.params);
-    const m = JSON.parse(meta) as { kind: string; lr: number; steps: Record<string, number>; rng: RngState };
-    resumed.opt.setState({ kind: m.kind, lr: m.lr, steps: m.steps, tensors: loadTensors(join(dir, 'optim.bin')) });
-    resumed.trainRng.setState(m.rng);
-    assert.deepEqual([resumed.step(), resumed.step()], expected.slice(3));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  test('saving parameters, optimizer state and RNG state resumes training bit for bit', () => {
+    const dir = tmp();
+    try {
+      const full = buildModel(backend, 7);
+      const expected = [0, 1, 2, 3, 4].map(() => full.step());
+      const first = buildModel(backend, 7);
+      for (let i = 0; i < 3; i++) first.step();
+      saveParams(join(dir, 'params.bin'), first.params);
+      const state = first.opt.getState();
+      saveTensors(join(dir, 'optim.bin'), state.tensors);
+      const meta = JSON.stringify({ kind: state.kind, lr: state.lr, steps: state.steps, rng: first.trainRng.getState() });
+      const resumed = buildModel(backend, 123);
+      loadParams(join(dir, 'params.bin'), resumed.params);
+      const m = JSON.parse(meta) as { kind: string; lr: number; steps: Record<string, number>; rng: RngState };
+      resumed.opt.setState({ kind: m.kind, lr: m.lr, steps: m.steps, tensors: loadTensors(join(dir, 'optim.bin')) });
+      resumed.trainRng.setState(m.rng);
+      assert.deepEqual([resumed.step(), resumed.step()], expected.slice(3));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 test('loadMatchingParams copies tensors whose name and shape agree and leaves the others untouched', () => {

@@ -17,7 +17,7 @@ import { ParserTask, type ParserData } from '../../src/tasks/dependency/parser-t
 import { TreeObjective, type TreeDecoder } from '../../src/tasks/dependency/tree-objective.js';
 import { DEPENDENCY_ARCHITECTURE_DEFAULTS, DEPENDENCY_TRAINING_DEFAULTS, type ParserArchitecture } from '../../src/tasks/dependency/parser-options.js';
 import { makeBatch, tokenBatches } from '../../src/tasks/dependency/token-batches.js';
-import { objectiveFor } from '../../src/tasks/graph/objective-for.js';
+import { objectiveFor } from '../../src/tasks/dependency/objective-for.js';
 import { Rng } from '../../src/util/rng.js';
 import { dataHome, dataSkip } from '../helpers/data-home.js';
 import { buildTestCandidates, PARSER_TEST_SPECS } from '../helpers/parser-candidates.js';

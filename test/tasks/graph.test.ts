@@ -15,8 +15,8 @@ import { Parser, readParserDescription, type ParserDescription } from '../../src
 import { ParserTask, type ParserData } from '../../src/tasks/dependency/parser-task.js';
 import { GRAPH_ARCHITECTURE_DEFAULTS, GRAPH_TRAINING_DEFAULTS, type ParserArchitecture } from '../../src/tasks/dependency/parser-options.js';
 import { makeBatch } from '../../src/tasks/dependency/token-batches.js';
-import { GraphObjective, graphObjectiveOptionsFor, type GraphObjectiveOptions } from '../../src/tasks/graph/graph-objective.js';
-import { objectiveFor } from '../../src/tasks/graph/objective-for.js';
+import { GraphObjective, graphObjectiveOptionsFor, type GraphObjectiveOptions } from '../../src/tasks/dependency/graph-objective.js';
+import { objectiveFor } from '../../src/tasks/dependency/objective-for.js';
 import { Rng } from '../../src/util/rng.js';
 import { dataHome, dataSkip } from '../helpers/data-home.js';
 import { buildTestCandidates, PARSER_TEST_SPECS } from '../helpers/parser-candidates.js';

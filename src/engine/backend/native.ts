@@ -31,16 +31,36 @@ export interface NativeAddon {
   getThreads(): number;
 }
 
+/** How long idle OpenBLAS workers spin after a product before they sleep, as log2 of CPU cycles (OpenBLAS: 4–30). */
+export const BLAS_THREAD_TIMEOUT = '12';
+
+/**
+ * Runs `load` with OPENBLAS_THREAD_TIMEOUT set, unless the user set it, and then removes it again.
+ *
+ * Why: OpenBLAS's idle workers otherwise spin for ~2^28 cycles after every product, which steals the second core from
+ * the two LSTM directions that run side by side; 2^12 cycles keeps them awake between back-to-back products and asleep
+ * otherwise (measured: the training step 10–15% faster). Why the environment: OpenBLAS reads this variable once, in
+ * its load-time constructor (which runs when the addon, linked against it, is loaded), and offers no call to change it
+ * afterwards; `openblas_set_num_threads` has no timeout sibling. Why only around the load: the variable is read then
+ * and never again, so after the load the process environment, and what child processes inherit, is left as it was.
+ * This is the one place in src/ that writes process.env.
+ */
+export function withBlasLoadEnvironment<T>(load: () => T): T {
+  if (process.env.OPENBLAS_THREAD_TIMEOUT !== undefined) return load();
+  process.env.OPENBLAS_THREAD_TIMEOUT = BLAS_THREAD_TIMEOUT;
+  try {
+    return load();
+  } finally {
+    delete process.env.OPENBLAS_THREAD_TIMEOUT;
+  }
+}
+
 /** Loads the addon file; throws an Error whose message is a fallback reason fit for `info.fallbackReason`. */
 export function loadNativeAddon(path: string): NativeAddon {
   const require = createRequire(import.meta.url);
   let mod: unknown;
-  // OpenBLAS reads this when the addon loads it. Its idle workers otherwise spin for ~2^28 cycles after every
-  // product, which steals the second core from the two LSTM directions that run side by side; 2^12 cycles keeps
-  // them awake between back-to-back products and asleep otherwise (measured: the training step 10–15% faster).
-  process.env.OPENBLAS_THREAD_TIMEOUT ??= '12';
   try {
-    mod = require(path);
+    mod = withBlasLoadEnvironment(() => require(path) as unknown);
   } catch (err) {
     const first = String((err as Error).message ?? err).split('\n')[0];
     throw new Error(`native addon failed to load: ${first}`);

@@ -6,7 +6,7 @@ import type { Split } from '../task.js';
 import { buildBlockVocabs } from '../shared/input-blocks.js';
 import type { FrozenSourceEvents } from '../shared/frozen-sources.js';
 import { limitSplits, prepareInputs, type DatasetRequest } from '../shared/prepare-inputs.js';
-import { GraphObjective, graphObjectiveOptionsFor, type GraphGold, type GraphMetric, type PredictedGraph } from '../graph/graph-objective.js';
+import { GraphObjective, graphObjectiveOptionsFor, type GraphGold, type GraphMetric, type PredictedGraph } from './graph-objective.js';
 import type { ParserDescription } from './parser.js';
 import type { ParserObjective } from './parser-objective.js';
 import { architectureDefaults, trainingDefaults, type ParserArchitecture, type ParserKind, type ParserTrainingOptions } from './parser-options.js';

@@ -9,8 +9,8 @@ import { InputError, UsageError } from '../../util/errors.js';
 import { Rng } from '../../util/rng.js';
 import { prepareFrozenSources } from '../shared/frozen-sources.js';
 import type { FrozenRows } from '../shared/input-blocks.js';
-import { objectiveFor, type AnyParserObjective } from '../graph/objective-for.js';
-import type { GraphMetric, PredictedGraph } from '../graph/graph-objective.js';
+import { objectiveFor, type AnyParserObjective } from './objective-for.js';
+import type { GraphMetric, PredictedGraph } from './graph-objective.js';
 import { PARSER_BUNDLE_FORMAT, Parser, readParserDescription, type ParserDescription } from './parser.js';
 import type { PredictedTree } from './tree-objective.js';
 

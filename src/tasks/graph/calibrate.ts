@@ -7,7 +7,7 @@ import { InputError } from '../../util/errors.js';
 import type { ParserScores } from '../dependency/biaffine-network.js';
 import type { ParserDecoder } from '../dependency/parser-objective.js';
 import { frozenSourcesFor, type LoadedParser } from '../dependency/load.js';
-import { GraphObjective, type PredictedGraph } from './graph-objective.js';
+import { GraphObjective, type PredictedGraph } from '../dependency/graph-objective.js';
 
 /** Logit thresholds tried by default: σ from 0.27 to 0.95 (0 is the σ > 0.5 rule of Dozat & Manning 2018). */
 export const DEFAULT_THRESHOLDS: readonly number[] = Object.freeze([-1, -0.5, 0, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2, 2.5, 3]);

@@ -1,7 +1,7 @@
 // Rebuilds a parser's objective (tree or graph) from a description, e.g. one read from a model bundle.
 import type { Backend } from '../../engine/backend/backend.js';
-import type { ParserDescription } from '../dependency/parser.js';
-import { TreeObjective, type TreeObjectiveOptions } from '../dependency/tree-objective.js';
+import type { ParserDescription } from './parser.js';
+import { TreeObjective, type TreeObjectiveOptions } from './tree-objective.js';
 import { GraphObjective, type GraphObjectiveOptions } from './graph-objective.js';
 
 export type AnyParserObjective = TreeObjective | GraphObjective;

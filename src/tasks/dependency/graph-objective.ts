@@ -4,9 +4,9 @@ import { sigmoidBinaryCrossEntropy, softmaxCrossEntropy } from '../../engine/ind
 import type { GraphArc, GraphSentence } from '../../formats/types.js';
 import { enhancedScores, sdpScores } from '../../metrics/graph.js';
 import type { Evaluation } from '../task.js';
-import type { ParserScores } from '../dependency/biaffine-network.js';
-import type { ObjectiveLoss, ParserObjective } from '../dependency/parser-objective.js';
-import { argmax, ensure } from '../dependency/tree-objective.js';
+import type { ParserScores } from './biaffine-network.js';
+import type { ObjectiveLoss, ParserObjective } from './parser-objective.js';
+import { argmax, ensure } from './tree-objective.js';
 
 /** 'LF': SDP labelled F1 (top arcs included); 'ELAS': enhanced-UD labelled attachment F1 (IWPT 2020). */
 export type GraphMetric = 'LF' | 'ELAS';
