@@ -2,14 +2,15 @@
 // candidates a YAML/JSON config file lists by name, kind and options.
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
+import type { Sentence } from '../formats/types.js';
 import { InputError, UsageError } from '../util/errors.js';
-import type { Candidate, CandidateKind, CandidateSpec, FrozenCandidate } from './candidate.js';
+import type { Candidate, CandidateKind, CandidateSpec, FrozenCandidate, TrainableCandidate } from './candidate.js';
 import { createCasingCandidate } from './casing.js';
-import { createCharCandidate } from './char-ids.js';
-import { createFeatureCandidate } from './feature-columns.js';
+import { addCharVocab, createCharCandidate } from './char-ids.js';
+import { addFeatureVocab, createFeatureCandidate } from './feature-columns.js';
 import { createStaticCandidate, type StaticBuildContext } from './static-candidate.js';
-import { createUseLiteCandidate } from './use-lite.js';
-import { createTransformerCandidate } from './transformer.js';
+import type { BlockVocabs } from './trainable.js';
+import { addWordVocab, createWordCandidate } from './word.js';
 
 /** The candidates available without any config or download beyond the installed packages. */
 export const DEFAULT_CANDIDATES: Readonly<Record<string, CandidateSpec>> = Object.freeze({
@@ -18,30 +19,56 @@ export const DEFAULT_CANDIDATES: Readonly<Record<string, CandidateSpec>> = Objec
   'use-l1': { name: 'use-l1', kind: 'use-lite', options: { layer: 1, normalize: 'layer' } },
   char: { name: 'char', kind: 'char', options: {} },
   casing: { name: 'casing', kind: 'casing', options: {} },
+  word: { name: 'word', kind: 'word', options: {} },
 });
-
-const KINDS: readonly CandidateKind[] = ['static', 'use-lite', 'transformer', 'char', 'casing', 'feature'];
 
 export interface CandidateBuildContext extends StaticBuildContext {
   cacheDir: string;
 }
 
-/** Instantiates one candidate (frozen ones load their weights; trainable ones are descriptions). */
+/** What a frozen kind is: how to build its candidates (loading weights or files). */
+export interface FrozenKind {
+  readonly frozen: true;
+  create(spec: CandidateSpec, ctx: CandidateBuildContext): Promise<FrozenCandidate>;
+}
+
+/** What a trainable kind is: its description from a spec, and what it needs from the training data. */
+export interface TrainableKind {
+  readonly frozen: false;
+  create(spec: CandidateSpec): TrainableCandidate;
+  /** Adds this candidate's vocabulary (stored in model bundles) from the training sentences. */
+  addVocab?(spec: CandidateSpec, train: readonly Sentence[], vocabs: BlockVocabs): BlockVocabs;
+}
+
+export type KindEntry = FrozenKind | TrainableKind;
+
+/**
+ * Every candidate kind, by the name config files use. Adding a kind is one entry here. Kinds whose modules load large
+ * runtimes (tfjs, onnxruntime) import them on first use.
+ */
+export const CANDIDATE_KINDS: Readonly<Record<CandidateKind, KindEntry>> = Object.freeze({
+  static: { frozen: true, create: (spec, ctx) => createStaticCandidate(spec, ctx) },
+  'use-lite': { frozen: true, create: async (spec, ctx) => (await import('./use-lite.js')).createUseLiteCandidate(spec, { cacheDir: ctx.cacheDir }) },
+  transformer: { frozen: true, create: async (spec, ctx) => (await import('./transformer.js')).createTransformerCandidate(spec, { cacheDir: ctx.cacheDir }) },
+  char: { frozen: false, create: createCharCandidate, addVocab: (_spec, train, vocabs) => addCharVocab(train, vocabs) },
+  casing: { frozen: false, create: createCasingCandidate },
+  feature: { frozen: false, create: createFeatureCandidate, addVocab: addFeatureVocab },
+  word: { frozen: false, create: createWordCandidate, addVocab: addWordVocab },
+} satisfies Record<CandidateKind, KindEntry>);
+
+const KINDS = Object.keys(CANDIDATE_KINDS) as CandidateKind[];
+
+/** The table entry of a kind; a kind not in the table (a bundle from another version) is a usage error. */
+export function candidateKind(kind: string): KindEntry {
+  const entry = (CANDIDATE_KINDS as Readonly<Record<string, KindEntry>>)[kind];
+  if (!entry) throw new UsageError(`unknown candidate kind "${kind}" (known: ${KINDS.join(', ')})`);
+  return entry;
+}
+
+/** Instantiates one candidate (frozen ones load their weights; trainable ones are descriptions that build layers). */
 export async function buildCandidate(spec: CandidateSpec, ctx: CandidateBuildContext): Promise<Candidate> {
-  switch (spec.kind) {
-    case 'static':
-      return createStaticCandidate(spec, ctx);
-    case 'use-lite':
-      return createUseLiteCandidate(spec, { cacheDir: ctx.cacheDir });
-    case 'transformer':
-      return createTransformerCandidate(spec, { cacheDir: ctx.cacheDir });
-    case 'char':
-      return createCharCandidate(spec);
-    case 'casing':
-      return createCasingCandidate(spec);
-    case 'feature':
-      return createFeatureCandidate(spec);
-  }
+  const entry = candidateKind(spec.kind);
+  return entry.frozen ? entry.create(spec, ctx) : entry.create(spec);
 }
 
 export function isFrozen(c: Candidate): c is FrozenCandidate {
