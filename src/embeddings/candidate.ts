@@ -4,7 +4,7 @@ import type { LayerContext, TrainableLayer } from './trainable.js';
 
 /** What kind of candidate, as named in config files (registry.ts holds the table of what each one is). */
 export type CandidateKind =
-  | 'static' | 'use-lite' | 'transformer'
+  | 'static' | 'use-lite' | 'use-tokens' | 'transformer' | 'compromise-pos' | 'random'
   | 'char' | 'casing' | 'feature' | 'word';
 
 /** A user-facing description of one candidate: JSON/YAML serialisable, stored in model bundles. */

@@ -1,5 +1,5 @@
-// Builds candidates from specs: the offline default names (glove, use-l0, use-l1, char, casing), plus any
-// candidates a YAML/JSON config file lists by name, kind and options.
+// Builds candidates from specs through one table of kinds: the offline built-in names (glove, use-l0, use-l1, char,
+// casing, word, use-tok, pos, compromise-pos, random-a, random-b), plus any a YAML/JSON config file lists.
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { Sentence } from '../formats/types.js';
@@ -11,6 +11,7 @@ import { addFeatureVocab, createFeatureCandidate } from './feature-columns.js';
 import { createStaticCandidate, type StaticBuildContext } from './static-candidate.js';
 import type { BlockVocabs } from './trainable.js';
 import { addWordVocab, createWordCandidate } from './word.js';
+import { createRandomCandidate } from './random.js';
 
 /** The candidates available without any config or download beyond the installed packages. */
 export const DEFAULT_CANDIDATES: Readonly<Record<string, CandidateSpec>> = Object.freeze({
@@ -20,6 +21,11 @@ export const DEFAULT_CANDIDATES: Readonly<Record<string, CandidateSpec>> = Objec
   char: { name: 'char', kind: 'char', options: {} },
   casing: { name: 'casing', kind: 'casing', options: {} },
   word: { name: 'word', kind: 'word', options: {} },
+  'use-tok': { name: 'use-tok', kind: 'use-tokens', options: { normalize: 'layer' } },
+  pos: { name: 'pos', kind: 'feature', options: { column: 'pos' } },
+  'compromise-pos': { name: 'compromise-pos', kind: 'compromise-pos', options: {} },
+  'random-a': { name: 'random-a', kind: 'random', options: { seed: 1 } },
+  'random-b': { name: 'random-b', kind: 'random', options: { seed: 2 } },
 });
 
 export interface CandidateBuildContext extends StaticBuildContext {
@@ -49,7 +55,10 @@ export type KindEntry = FrozenKind | TrainableKind;
 export const CANDIDATE_KINDS: Readonly<Record<CandidateKind, KindEntry>> = Object.freeze({
   static: { frozen: true, create: (spec, ctx) => createStaticCandidate(spec, ctx) },
   'use-lite': { frozen: true, create: async (spec, ctx) => (await import('./use-lite.js')).createUseLiteCandidate(spec, { cacheDir: ctx.cacheDir }) },
+  'use-tokens': { frozen: true, create: async (spec, ctx) => (await import('./use-lite.js')).createUseTokensCandidate(spec, { cacheDir: ctx.cacheDir }) },
   transformer: { frozen: true, create: async (spec, ctx) => (await import('./transformer.js')).createTransformerCandidate(spec, { cacheDir: ctx.cacheDir }) },
+  'compromise-pos': { frozen: true, create: async (spec) => (await import('./compromise-pos.js')).createCompromisePosCandidate(spec) },
+  random: { frozen: true, create: async (spec) => createRandomCandidate(spec) },
   char: { frozen: false, create: createCharCandidate, addVocab: (_spec, train, vocabs) => addCharVocab(train, vocabs) },
   casing: { frozen: false, create: createCasingCandidate },
   feature: { frozen: false, create: createFeatureCandidate, addVocab: addFeatureVocab },

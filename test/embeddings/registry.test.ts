@@ -11,7 +11,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'ace-registry-'));
 test.after(() => rmSync(tmp, { recursive: true, force: true }));
 
 test('default names resolve; config entries add and override names', () => {
-  assert.deepEqual(Object.keys(DEFAULT_CANDIDATES), ['glove', 'use-l0', 'use-l1', 'char', 'casing']);
+  assert.deepEqual(Object.keys(DEFAULT_CANDIDATES), ['glove', 'use-l0', 'use-l1', 'char', 'casing', 'word', 'use-tok', 'pos', 'compromise-pos', 'random-a', 'random-b']);
   assert.deepEqual(resolveCandidateSpecs(['use-l1', 'glove']).map((s) => [s.name, s.kind, s.options]), [
     ['use-l1', 'use-lite', { layer: 1, normalize: 'layer' }],
     ['glove', 'static', {}],
