@@ -1,8 +1,11 @@
 // The embedding-candidate contract: everything ACE can concatenate has a stable name and a fixed dimension.
 import type { Sentence } from '../formats/types.js';
+import type { LayerContext, TrainableLayer } from './trainable.js';
 
-/** What kind of candidate, as named in config files. */
-export type CandidateKind = 'static' | 'use-lite' | 'transformer' | 'char' | 'casing' | 'feature';
+/** What kind of candidate, as named in config files (registry.ts holds the table of what each one is). */
+export type CandidateKind =
+  | 'static' | 'use-lite' | 'use-tokens' | 'transformer' | 'compromise-pos' | 'random'
+  | 'char' | 'casing' | 'feature' | 'word';
 
 /** A user-facing description of one candidate: JSON/YAML serialisable, stored in model bundles. */
 export interface CandidateSpec {
@@ -28,13 +31,14 @@ export interface FrozenCandidate {
 }
 
 /**
- * A trainable candidate (char encoder, casing, feature columns): described here, instantiated as a layer inside
- * the task model because its parameters train with it.
+ * A trainable candidate (char encoder, casing, feature columns, word table): its parameters train with the task
+ * model, so each task model asks it for its own layer, built from the vocabularies of its training data.
  */
 export interface TrainableCandidate {
   readonly spec: CandidateSpec;
   readonly dim: number;
   readonly frozen: false;
+  createLayer(ctx: LayerContext): TrainableLayer;
 }
 
 export type Candidate = FrozenCandidate | TrainableCandidate;

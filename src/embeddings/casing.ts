@@ -1,5 +1,6 @@
-// The casing feature candidate: each word's shape class as an id (the task model embeds the ids; trainable).
+// The casing feature candidate: each word's shape class as an id, embedded by a trainable table.
 import type { CandidateSpec, TrainableCandidate } from './candidate.js';
+import { IdTableLayer, positiveInt } from './trainable.js';
 
 /** Shape classes, in id order. Checked top to bottom; the first that applies wins. */
 export const CASING_CLASSES = [
@@ -46,9 +47,17 @@ export function casingIds(words: readonly string[]): Int32Array {
 
 export const CASING_DEFAULTS = Object.freeze({ dim: 16 });
 
-/** The trainable description: the task model owns a CASING_CLASS_COUNT × dim embedding table. */
+/**
+ * The trainable candidate: a (CASING_CLASS_COUNT + 1) × dim table, the extra row for padding (it receives zero
+ * gradient from the encoder, so it never trains).
+ */
 export function createCasingCandidate(spec: CandidateSpec): TrainableCandidate {
-  const dim = Number(spec.options?.dim ?? CASING_DEFAULTS.dim);
-  if (!Number.isInteger(dim) || dim < 1) throw new RangeError(`candidate ${spec.name}: dim must be a positive integer`);
-  return { spec, dim, frozen: false };
+  const dim = positiveInt(spec.options?.dim, CASING_DEFAULTS.dim, spec.name);
+  return {
+    spec,
+    dim,
+    frozen: false,
+    createLayer: ({ rng }) =>
+      new IdTableLayer(`cand.${spec.name}`, CASING_CLASS_COUNT + 1, dim, CASING_CLASS_COUNT, (s, _b, put) => s.words.forEach((w, t) => put(t, casingId(w))), rng),
+  };
 }

@@ -1,8 +1,12 @@
 // The static word-vector candidate: a frozen lookup table (GloVe, fastText, word2vec) with lowercase fallback
 // and an OOV policy, restricted at load time to the words the data contains.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { emitWarning } from 'node:process';
+import { writeFileAtomic } from '../util/atomic-fs.js';
 import { hashConfig, sha256 } from '../util/hash.js';
-import { UsageError } from '../util/errors.js';
+import { InputError, UsageError } from '../util/errors.js';
 import type { Sentence } from '../formats/types.js';
 import type { CandidateSpec, FrozenCandidate } from './candidate.js';
 import { guessVectorFormat, readVectorFile, type VectorFileFormat } from './static-vectors.js';
@@ -42,19 +46,67 @@ export function staticOptions(spec: CandidateSpec): StaticCandidateOptions {
   return o;
 }
 
-/** Size + sha256 of the first and last MiB: identifies a (possibly multi-GB) vector file without hashing it all. */
-export function fileFingerprint(path: string): string {
-  const fd = openSync(path, 'r');
-  try {
-    const size = fstatSync(fd).size;
-    const n = Math.min(size, 1 << 20);
-    const head = Buffer.alloc(n);
-    const tail = Buffer.alloc(n);
-    readSync(fd, head, 0, n, 0);
-    readSync(fd, tail, 0, n, size - n);
-    return `${size}:${sha256(Buffer.concat([head, tail]))}`;
-  } finally {
-    closeSync(fd);
+/** Full-file checksums by (absolute path, size, mtime): a file is hashed once per version per process. */
+const checksums = new Map<string, string>();
+
+/**
+ * The sha256 of a whole vector file. A full hash, not a sample: an edit in the middle of a multi-GB file changes
+ * its vectors as surely as one at its ends. It costs one extra read of the file (~1 s per GB), once per file
+ * version: the result is remembered per process, and in `cacheDir` (when given) by path, size and mtime, so later
+ * runs on an unchanged file only stat it. A file rewritten with its old size and mtime forged would be missed.
+ */
+export function vectorFileChecksum(path: string, cacheDir?: string): string {
+  const abs = resolve(path);
+  const st = statSync(abs);
+  const key = `${abs}\0${st.size}\0${st.mtimeMs}`;
+  const known = checksums.get(key);
+  if (known) return known;
+  const memo = cacheDir === undefined ? undefined : join(cacheDir, 'vectors', 'checksums', `${sha256(key)}.txt`);
+  let hash = memo !== undefined && existsSync(memo) ? readFileSync(memo, 'utf8').trim() : '';
+  if (!/^[0-9a-f]{64}$/.test(hash)) {
+    const h = createHash('sha256');
+    const fd = openSync(abs, 'r');
+    try {
+      const buf = Buffer.allocUnsafe(1 << 22);
+      for (let n = readSync(fd, buf, 0, buf.length, null); n > 0; n = readSync(fd, buf, 0, buf.length, null)) h.update(buf.subarray(0, n));
+    } finally {
+      closeSync(fd);
+    }
+    hash = h.digest('hex');
+    if (memo !== undefined) writeFileAtomic(memo, hash + '\n');
+  }
+  checksums.set(key, hash);
+  return hash;
+}
+
+/** What a model bundle records of a vector file it was trained with. */
+export interface VectorFileRecord {
+  candidate: string;
+  /** As the candidate's options give it (so it is what loading the bundle reads). */
+  path: string;
+  sha256: string;
+}
+
+/** Records of the vector files the specs read (static candidates with a `path`; the built-in GloVe has none). */
+export function vectorFileRecords(specs: readonly CandidateSpec[]): VectorFileRecord[] {
+  return specs
+    .filter((s) => s.kind === 'static' && typeof s.options?.path === 'string')
+    .map((s) => ({ candidate: s.name, path: s.options!.path as string, sha256: vectorFileChecksum(s.options!.path as string) }));
+}
+
+/**
+ * Refuses a bundle whose vector files are gone or changed since it was trained (their vectors would silently change
+ * its predictions); `file` (the bundle's model.json) is named in the error.
+ */
+export function checkVectorFileRecords(records: readonly VectorFileRecord[], file: string): void {
+  for (const r of records) {
+    if (!existsSync(r.path)) {
+      throw new InputError(file, undefined, `candidate ${r.candidate}: the vector file ${r.path} the model was trained with does not exist (sha256 ${r.sha256})`);
+    }
+    const now = vectorFileChecksum(r.path);
+    if (now !== r.sha256) {
+      throw new InputError(file, undefined, `candidate ${r.candidate}: the vector file ${r.path} changed since the model was trained (sha256 then ${r.sha256}, now ${now})`);
+    }
   }
 }
 
@@ -105,6 +157,8 @@ export interface StaticBuildContext {
   keep?: ReadonlySet<string>;
   /** Receives timing of the default vectors' conversion/load. */
   onWinkLoad?: (report: WinkLoadReport) => void;
+  /** Receives problems that do not stop loading (a vector file's header count disagreeing with its rows). */
+  warn?: (message: string) => void;
 }
 
 export async function createStaticCandidate(spec: CandidateSpec, ctx: StaticBuildContext): Promise<StaticCandidate> {
@@ -117,11 +171,13 @@ export async function createStaticCandidate(spec: CandidateSpec, ctx: StaticBuil
     const hash = hashConfig({ kind: 'static', source: source.sha256, dtype: o.dtype, lowercaseFallback: o.lowercaseFallback });
     return new StaticCandidate(spec, table, o, hash, ctx.keep);
   }
+  if (!existsSync(o.path)) throw new UsageError(`candidate ${spec.name}: vector file ${o.path} does not exist`);
   const format = o.format ?? guessVectorFormat(o.path);
-  const table = readVectorFile(o.path, format, keepOpts);
+  const warn = ctx.warn ?? ((m: string) => emitWarning(m, 'AceWarning'));
+  const table = readVectorFile(o.path, format, { ...keepOpts, onWarning: warn });
   const hash = hashConfig({
     kind: 'static',
-    fingerprint: fileFingerprint(o.path),
+    sha256: vectorFileChecksum(o.path, ctx.cacheDir),
     format,
     lowercaseFallback: o.lowercaseFallback,
   });

@@ -1,6 +1,6 @@
 // Readers for pretrained word-vector files: GloVe/word2vec/fastText text (with or without a `count dim` header)
 // and word2vec binary. Both read in fixed-size chunks, so multi-gigabyte files never sit in memory whole.
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { InputError } from '../util/errors.js';
 import { keepFilter, VectorTableBuilder, type VectorKeepOptions, type VectorTable } from './vector-table.js';
@@ -54,6 +54,8 @@ export function readTextVectors(path: string, opts: VectorKeepOptions = {}): Vec
   const wanted = keepFilter(opts);
   let builder: VectorTableBuilder | undefined;
   let dim = -1;
+  let declared = -1;
+  let rows = 0;
   forEachLine(path, (raw, lineNo) => {
     const line = raw.replace(/[ \t]+$/, '');
     if (lineNo === 1) {
@@ -61,6 +63,7 @@ export function readTextVectors(path: string, opts: VectorKeepOptions = {}): Vec
       if (header) {
         if (header.dim === 0) throw new InputError(path, lineNo, 'header declares dimension 0');
         dim = header.dim;
+        declared = header.count;
         builder = new VectorTableBuilder(dim, Math.min(header.count, 1 << 16));
         return;
       }
@@ -76,6 +79,7 @@ export function readTextVectors(path: string, opts: VectorKeepOptions = {}): Vec
       throw new InputError(path, lineNo, `expected ${dim} values after the word, found ${parts.length - 1}`);
     }
     const word = parts[0];
+    rows++;
     // Parse (and so validate) every line, even the ones not kept: a broken file must not pass silently.
     const row = wanted(word) ? builder!.add(word) : undefined;
     for (let j = 0; j < dim; j++) {
@@ -86,6 +90,7 @@ export function readTextVectors(path: string, opts: VectorKeepOptions = {}): Vec
     }
   });
   if (!builder) throw new InputError(path, undefined, 'no vectors found (empty file)');
+  if (declared >= 0 && declared !== rows) opts.onWarning?.(`${path}: the header declares ${declared} vectors, the file has ${rows}`);
   return builder.build();
 }
 
@@ -153,6 +158,10 @@ export function readWord2VecBinary(path: string, opts: VectorKeepOptions = {}): 
       }
       pos += vecBytes;
     }
+    // Rows beyond the declared count are not read; say so rather than drop them silently.
+    while (ensure(1) > 0 && buf[pos] === 10) pos++;
+    const rest = ensure(1) > 0 ? fstatSync(fd).size - (fileOff + pos) : 0;
+    if (rest > 0) opts.onWarning?.(`${path}: the header declares ${count} vectors, the file has more (${rest} bytes after the last declared vector)`);
     return builder.build();
   } finally {
     closeSync(fd);

@@ -162,6 +162,11 @@ interface LoadedTransformer {
   modelHash: string;
 }
 
+// The one setting of transformers.js's process-wide `env` this module makes, once, at import: local model folders
+// are allowed (Node's default, stated so no other import can leave it off). Remote access and the download cache
+// are chosen per call in load() (local_files_only, cache_dir), so loading one model never changes how another loads.
+hfEnv.allowLocalModels = true;
+
 // One load per (folder, threads) per process: the candidates of different layers or poolings share the session.
 const loaded = new Map<string, Promise<LoadedTransformer>>();
 
@@ -217,16 +222,16 @@ async function load(options: TransformerOptions, cacheDir: string): Promise<Load
     for (const f of ['config.json', 'tokenizer.json', join('onnx', 'model.onnx')]) {
       if (!existsSync(join(folder, f))) throw new UsageError(`transformer model folder ${folder} lacks ${f}`);
     }
-    hfEnv.allowRemoteModels = false;
   } else {
     if (!options.download) throw new UsageError(`transformer model "${options.model}" is a hub id: set "download": true to fetch it, or give "path"`);
     id = options.model as string;
-    hfEnv.allowRemoteModels = true;
-    hfEnv.cacheDir = join(cacheDir, 'transformers');
-    folder = join(hfEnv.cacheDir, id);
+    folder = join(cacheDir, 'transformers', id);
   }
-  hfEnv.allowLocalModels = true;
-  const local = { local_files_only: !options.download };
+  // Per call, never through transformers.js's global env: a model folder is read only locally; a hub id may be
+  // fetched (download: true) into <cacheDir>/transformers.
+  const local = options.path !== undefined
+    ? { local_files_only: true }
+    : { local_files_only: false, cache_dir: join(cacheDir, 'transformers') };
   const tok = await AutoTokenizer.from_pretrained(id, local);
   // Full graph optimisation (node fusions) measured ~25% faster than transformers.js's default on BERT shapes.
   const sessionOptions = {

@@ -19,6 +19,8 @@ interface TfTensor {
 }
 interface TfGraphModel {
   executeAsync(inputs: Record<string, TfTensor>, outputs: string[]): Promise<TfTensor | TfTensor[]>;
+  /** The graph's constant tensors by node name. */
+  readonly weights: Record<string, TfTensor[]>;
 }
 interface Tf {
   ready(): Promise<void>;
@@ -123,10 +125,25 @@ interface BatchEntry {
   floats: number;
 }
 
+/** The graph's input embedding table: one 256-wide row per SentencePiece id (8002 of them). */
+export const USE_TOKEN_TABLE_NODE = 'module/Embeddings_en';
+export const USE_TOKEN_DIM = 256;
+
 /** The loaded graph + tokenizer, and the batch results both layer candidates read. One per process. */
 class UseLiteRuntime {
   private readonly batches = new Map<string, BatchEntry>();
   private cachedFloats = 0;
+  private tokenTable: Promise<Float32Array> | undefined;
+
+  /** The piece embedding table [pieces, USE_TOKEN_DIM], read once from the graph's weights. */
+  pieceTable(): Promise<Float32Array> {
+    this.tokenTable ??= (async () => {
+      const t = this.model.weights[USE_TOKEN_TABLE_NODE]?.[0];
+      if (!t || t.shape.length !== 2 || t.shape[1] !== USE_TOKEN_DIM) throw new Error(`USE-lite graph: no ${USE_TOKEN_TABLE_NODE} table of width ${USE_TOKEN_DIM}`);
+      return Float32Array.from(await t.data());
+    })();
+    return this.tokenTable;
+  }
 
   constructor(
     readonly model: TfGraphModel,
@@ -271,6 +288,39 @@ export async function createUseLiteCandidate(spec: CandidateSpec, opts: { cacheD
       if (sentences.length === 0) return [];
       const { states, spans } = await rt.states(sentences, options.layer, options.batchSize);
       return states.map((s, i) => poolSubwords(s, USE_LITE_STATE_DIM, spans[i], options.pooling));
+    },
+  };
+}
+
+/**
+ * USE-lite's input token embeddings as a static candidate (`use-tok`): each word's SentencePiece pieces (the same
+ * alignment as the layer candidates) looked up in the graph's embedding table and pooled (default mean). Context
+ * free, so it costs a table lookup; frozen and cached like the other USE-lite candidates. Options: `pooling`.
+ */
+export async function createUseTokensCandidate(spec: CandidateSpec, opts: { cacheDir: string }): Promise<FrozenCandidate> {
+  void opts;
+  const pooling = spec.options?.pooling ?? USE_LITE_DEFAULTS.pooling;
+  if (!isSubwordPooling(pooling)) throw new UsageError(`candidate ${spec.name}: unknown pooling ${JSON.stringify(pooling)}`);
+  const rt = await loadRuntime();
+  const table = await rt.pieceTable();
+  const pieces = table.length / USE_TOKEN_DIM;
+  const d = USE_TOKEN_DIM;
+  const configHash = hashConfig({ kind: 'use-tokens', model: rt.modelHash, node: USE_TOKEN_TABLE_NODE, pooling });
+  return {
+    spec,
+    dim: pooledDim(pooling, d),
+    frozen: true,
+    configHash,
+    async embed(sentences: readonly Sentence[]): Promise<Float32Array[]> {
+      return sentences.map((s) => {
+        const { ids, spans } = alignUseLitePieces(rt.encoder, s.words);
+        const states = new Float32Array(ids.length * d);
+        ids.forEach((id, k) => {
+          if (!(id >= 0 && id < pieces)) throw new Error(`USE-lite tokenizer gave piece id ${id} outside the table of ${pieces}`);
+          states.set(table.subarray(id * d, (id + 1) * d), k * d);
+        });
+        return poolSubwords(states, d, spans, pooling);
+      });
     },
   };
 }

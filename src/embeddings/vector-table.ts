@@ -14,6 +14,8 @@ export interface VectorKeepOptions {
   keep?: ReadonlySet<string>;
   /** Also keep the lowercase forms of `keep`, for lookup's lowercase fallback. Default true. */
   lowercaseFallback?: boolean;
+  /** Receives problems that do not stop reading (a header count that disagrees with the rows). */
+  onWarning?: (message: string) => void;
 }
 
 /** A predicate saying whether a file word is worth keeping, given the data's words. */

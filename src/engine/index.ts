@@ -12,7 +12,7 @@ export { LstmRecurrence } from './layers/lstm-recurrence.js';
 export { SequenceEncoder, type SequenceEncoderOptions } from './layers/char-encoder.js';
 export { Mlp, type MlpOptions } from './layers/mlp.js';
 export { Biaffine, type BiaffineOptions, type BiaffineGrads } from './layers/biaffine.js';
-export { Dropout, RowDropout, LockedDropout } from './layers/dropout.js';
+export { Dropout, LockedDropout, type MaskDraw } from './layers/dropout.js';
 export { softmaxCrossEntropy, type LossOptions, type LossResult } from './loss/softmax-cross-entropy.js';
 export { sigmoidBinaryCrossEntropy } from './loss/binary-cross-entropy.js';
 export { SlotOptimizer, type Optimizer, type OptimizerState, type NamedTensor } from './optim/optimizer.js';

@@ -11,7 +11,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'ace-registry-'));
 test.after(() => rmSync(tmp, { recursive: true, force: true }));
 
 test('default names resolve; config entries add and override names', () => {
-  assert.deepEqual(Object.keys(DEFAULT_CANDIDATES), ['glove', 'use-l0', 'use-l1', 'char', 'casing']);
+  assert.deepEqual(Object.keys(DEFAULT_CANDIDATES), ['glove', 'use-l0', 'use-l1', 'char', 'casing', 'word', 'use-tok', 'pos', 'compromise-pos', 'random-a', 'random-b']);
   assert.deepEqual(resolveCandidateSpecs(['use-l1', 'glove']).map((s) => [s.name, s.kind, s.options]), [
     ['use-l1', 'use-lite', { layer: 1, normalize: 'layer' }],
     ['glove', 'static', {}],
@@ -25,14 +25,16 @@ test('JSON config and config errors naming file and entry', () => {
   const json = join(tmp, 'c.json');
   writeFileSync(json, JSON.stringify([{ name: 'ft', kind: 'static', options: { path: 'a.vec' } }]));
   assert.deepEqual(loadCandidateConfig(json), [{ name: 'ft', kind: 'static', options: { path: 'a.vec' } }]);
-  const bad = (text: string, where: string | undefined, re: RegExp) =>
+  const bad = (text: string, where: number | undefined, re: RegExp) =>
     assert.throws(() => parseCandidateConfig(text, 'c.yaml'), (e: unknown) => e instanceof InputError && e.file === 'c.yaml' && e.where === where && re.test(e.problem));
-  bad('- name: a/b\n  kind: static\n', 'candidate 1', /name must be/);
-  bad('- name: x\n  kind: elmo\n', 'x', /kind must be one of/);
-  bad('- name: x\n  kind: static\n  option: {}\n', 'x', /unknown field/);
-  bad('- name: x\n  kind: casing\n- name: x\n  kind: char\n', 'x', /used twice/);
-  bad('foo: 1\n', undefined, /expected a list/);
-  bad('- [unclosed\n', undefined, /cannot parse/);
+  bad('- name: a/b\n  kind: static\n', 1, /name must be/);
+  bad('- name: x\n  kind: elmo\n', 2, /kind must be one of/);
+  bad('- name: x\n  kind: statc\n', 2, /did you mean "static"/);
+  bad('- name: x\n  kind: static\n  option: {}\n', 3, /unknown key "option"/);
+  bad('- name: x\n  kind: casing\n- name: x\n  kind: char\n', 3, /used twice/);
+  bad('foo: 1\n', 1, /unknown key "foo" of a candidates file/);
+  bad('3\n', undefined, /expected a list/);
+  bad('- [unclosed\n', 2, /cannot parse/);
 });
 
 test('buildCandidate builds static (frozen) and trainable candidates', async () => {

@@ -1,7 +1,7 @@
 // Tests subword pooling, window planning and the ONNX transformer candidate against PyTorch on a generated tiny BERT.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -187,4 +187,19 @@ test('bad options are usage errors; nothing is fetched without download: true', 
   await assert.rejects(mk({ path: dir, layers: [3] }), UsageError);
   await assert.rejects(mk({ path: dir, pooling: 'max' }), UsageError);
   await assert.rejects(mk({ path: dir, layers: [] }), UsageError);
+});
+
+test("loading a model folder leaves transformers.js's global env as it was", async () => {
+  // A folder with the three files present but not loadable: the load fails after the checks, where it used to have
+  // switched the global env (allowRemoteModels off for every later load in the process).
+  const broken = mkdtempSync(join(tmpdir(), 'ace-ts-broken-model-'));
+  try {
+    mkdirSync(join(broken, 'onnx'));
+    for (const f of ['config.json', 'tokenizer.json', join('onnx', 'model.onnx')]) writeFileSync(join(broken, f), '{}');
+    const before = { remote: hfEnv.allowRemoteModels, local: hfEnv.allowLocalModels, cacheDir: hfEnv.cacheDir };
+    await assert.rejects(createTransformerCandidate({ name: 'broken', kind: 'transformer', options: { path: broken } }, { cacheDir: broken }));
+    assert.deepEqual({ remote: hfEnv.allowRemoteModels, local: hfEnv.allowLocalModels, cacheDir: hfEnv.cacheDir }, before);
+  } finally {
+    rmSync(broken, { recursive: true, force: true });
+  }
 });

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { softmaxCrossEntropy } from '../../src/engine/loss/softmax-cross-entropy.js';
 import { sigmoidBinaryCrossEntropy } from '../../src/engine/loss/binary-cross-entropy.js';
-import { Dropout, LockedDropout, RowDropout } from '../../src/engine/layers/dropout.js';
+import { Dropout, LockedDropout } from '../../src/engine/layers/dropout.js';
 import { gradCheck } from '../../src/engine/gradcheck.js';
 import { Rng } from '../../src/util/rng.js';
 import { randomArray } from './grad-helpers.js';
@@ -90,18 +90,8 @@ test('Dropout: identity at eval; mask scaled 1/(1−p) and reused by backward', 
   for (let i = 0; i < x.length; i++) assert.equal(dx[i] === 0, y[i] === 0);
 });
 
-test('RowDropout drops whole rows without rescaling; LockedDropout shares its mask over time', () => {
+test('LockedDropout shares its mask over time', () => {
   const rng = new Rng(25);
-  const rd = new RowDropout(0.5);
-  const x = randomArray(rng, 50 * 3);
-  const y = rd.forward(x, 50, 3, rng, true);
-  let dropped = 0;
-  for (let r = 0; r < 50; r++) {
-    const row = Array.from(y.subarray(r * 3, r * 3 + 3));
-    if (row.every((v) => v === 0)) dropped++;
-    else assert.deepEqual(row, Array.from(x.subarray(r * 3, r * 3 + 3)));
-  }
-  assert.ok(dropped > 10 && dropped < 40);
   const ld = new LockedDropout(0.5);
   const batch = 3;
   const maxLen = 4;
@@ -115,4 +105,41 @@ test('RowDropout drops whole rows without rescaling; LockedDropout shares its ma
   }
   assert.ok(m.every((v) => v === 0 || v === 2));
   assert.deepEqual(ld.backward(ones), m);
+});
+
+test('LockedDropout: packed rows get the same masks as padded rows; the two draws; in-place scaling with a row mask', () => {
+  const batch = 3;
+  const maxLen = 5;
+  const cols = 6;
+  const lengths = [5, 2, 3];
+  const x = randomArray(new Rng(3), batch * maxLen * cols);
+  const padded = new LockedDropout(0.4);
+  const y = Float32Array.from(padded.forward(x, batch, maxLen, cols, new Rng(9), true));
+  // The packed copy of x's real rows, through another instance with the same rng state.
+  const packedX = new Float32Array(10 * cols);
+  let o = 0;
+  lengths.forEach((n, b) => {
+    packedX.set(x.subarray(b * maxLen * cols, (b * maxLen + n) * cols), o);
+    o += n * cols;
+  });
+  const packed = new LockedDropout(0.4);
+  const yp = packed.forwardPacked(packedX, { batch, maxLen, lengths }, cols, new Rng(9), true);
+  o = 0;
+  lengths.forEach((n, b) => {
+    assert.deepEqual(Array.from(yp.subarray(o, o + n * cols)), Array.from(y.subarray(b * maxLen * cols, (b * maxLen + n) * cols)));
+    o += n * cols;
+  });
+  // 'drop-below' drops exactly where 'keep-below' keeps, for uniforms on either side of 1 − p = p = 0.5.
+  const ones = new Float32Array(batch * maxLen * cols).fill(1);
+  const keepBelow = Float32Array.from(new LockedDropout(0.5).forward(ones, batch, maxLen, cols, new Rng(4), true));
+  const dropBelow = new LockedDropout(0.5, 'drop-below').forward(ones, batch, maxLen, cols, new Rng(4), true);
+  for (let i = 0; i < ones.length; i++) assert.equal(keepBelow[i] === 0, dropBelow[i] !== 0, `element ${i}`);
+  // scaleInPlace: the forward's values times a 0/1 row scale, in place.
+  const inPlace = new LockedDropout(0.4);
+  assert.equal(inPlace.drawMask(batch, cols, new Rng(9), true), true);
+  const rowScale = Float32Array.from({ length: batch * maxLen }, (_, r) => (r % 4 === 1 ? 0 : 1));
+  const z = Float32Array.from(x);
+  inPlace.scaleInPlace(z, Int32Array.from([0, maxLen, 2 * maxLen, 3 * maxLen]), rowScale);
+  for (let i = 0; i < z.length; i++) assert.equal(z[i], rowScale[Math.floor(i / cols)] === 0 ? y[i] * 0 : y[i], `element ${i}`);
+  assert.equal(inPlace.drawMask(batch, cols, new Rng(9), false), false, 'no mask outside training');
 });

@@ -5,13 +5,19 @@ import { loadMatchingParams, loadParams, saveParams, type Param, type PartialLoa
 import { writeJsonAtomic } from '../../util/atomic-fs.js';
 import { InputError } from '../../util/errors.js';
 import type { CandidateSpec } from '../../embeddings/candidate.js';
+import { checkVectorFileRecords, vectorFileRecords, type VectorFileRecord } from '../../embeddings/static-candidate.js';
 
 export const BUNDLE_VERSION = 1;
 
-/** Writes params.bin and model.json (each atomically); `extra` fields override the description's. */
-export function saveBundle(dir: string, format: string, description: object, params: readonly Param[], extra: Record<string, unknown> = {}): void {
+/**
+ * Writes params.bin and model.json (each atomically); `extra` fields override the description's. model.json also
+ * records the sha256 of every vector file a static candidate reads (`vectorFiles`), so that loading refuses a
+ * bundle whose vectors changed or disappeared (a bundle without the field, from before, loads unchecked).
+ */
+export function saveBundle(dir: string, format: string, description: { candidates: readonly CandidateSpec[] }, params: readonly Param[], extra: Record<string, unknown> = {}): void {
   saveParams(join(dir, 'params.bin'), params);
-  writeJsonAtomic(join(dir, 'model.json'), { format, version: BUNDLE_VERSION, ...description, ...extra });
+  const vectorFiles = vectorFileRecords(description.candidates);
+  writeJsonAtomic(join(dir, 'model.json'), { format, version: BUNDLE_VERSION, ...description, ...(vectorFiles.length ? { vectorFiles } : {}), ...extra });
 }
 
 /**
@@ -49,9 +55,14 @@ export function readBundleJson(dir: string, format: string, what: string, requir
   for (const key of requiredKeys) {
     if (!(key in raw)) throw new InputError(file, undefined, `model.json lacks "${key}"`);
   }
-  const { selection, candidates } = raw as { selection?: unknown[]; candidates?: unknown[] };
+  const { selection, candidates, vectorFiles } = raw as { selection?: unknown[]; candidates?: unknown[]; vectorFiles?: unknown };
   if (Array.isArray(selection) && Array.isArray(candidates) && selection.length !== candidates.length) {
     throw new InputError(file, undefined, 'selection and candidates differ in length');
+  }
+  if (vectorFiles !== undefined) {
+    const ok = Array.isArray(vectorFiles) && vectorFiles.every((r: Partial<VectorFileRecord>) => typeof r?.candidate === 'string' && typeof r.path === 'string' && typeof r.sha256 === 'string');
+    if (!ok) throw new InputError(file, undefined, '"vectorFiles" must list { candidate, path, sha256 } records');
+    checkVectorFileRecords(vectorFiles as VectorFileRecord[], file);
   }
   return raw;
 }

@@ -1,7 +1,7 @@
 // The BiLSTM-CRF sequence labeller (Lample et al. 2016; Akbik et al. 2018) over selected embedding blocks (Wang et al. 2021).
 import type { Backend } from '../../engine/backend/backend.js';
-import { BiLstm, BlockLinear, Linear, Param, collectParams, type SeqLayout } from '../../engine/index.js';
-import { packRows, packedStarts, rowCount, unpackRows, type RowOrder } from '../../engine/layout.js';
+import { BiLstm, BlockLinear, Linear, LockedDropout, Param, collectParams, type SeqLayout } from '../../engine/index.js';
+import { packRows, rowCount, unpackRows, type RowOrder } from '../../engine/layout.js';
 import { crfNllBatch, crfViterbiBatch, CrfWorkspace } from '../../structs/crf.js';
 import type { TransitionConstraints } from '../../structs/transition-constraints.js';
 import type { Rng } from '../../util/rng.js';
@@ -38,7 +38,7 @@ export class TaggerModel {
   readonly transitions: Param;
   readonly start: Param;
   readonly end: Param;
-  private readonly drop: PackedLockedDropout;
+  private readonly drop: LockedDropout;
   private readonly ws = new CrfWorkspace();
   /** Packed copies of padded input blocks, and padded copies of their gradients. */
   private packedBlocks: Float32Array[] = [];
@@ -66,7 +66,7 @@ export class TaggerModel {
     this.transitions = new Param('crf.transitions', [k, k]);
     this.start = new Param('crf.start', [k]);
     this.end = new Param('crf.end', [k]);
-    this.drop = new PackedLockedDropout(dims.outputDropout);
+    this.drop = new LockedDropout(dims.outputDropout);
     this.dTrans = new Float32Array(k * k);
     this.dStart = new Float32Array(k);
     this.dEnd = new Float32Array(k);
@@ -109,7 +109,7 @@ export class TaggerModel {
     const input = blockRows === 'packed' ? blocks : this.packBlocks(blocks, layout, selection);
     const gates = this.proj.forward(input, total, selection);
     const h = this.lstm.forward(gates, layout, 'packed');
-    const hd = this.drop.forward(h, layout, this.lstm.outputSize, rng, training);
+    const hd = this.drop.forwardPacked(h, layout, this.lstm.outputSize, rng, training);
     return this.out.forward(hd, total);
   }
 
@@ -177,57 +177,6 @@ export class TaggerModel {
   ): Int32Array {
     const em = this.emissions(blocks, layout, selection, rng, false, blockRows);
     return crfViterbiBatch(em, layout.lengths, this.crfParams(), undefined, { constraints, workspace: this.ws });
-  }
-}
-
-/**
- * LockedDropout over packed rows (RowOrder 'packed'): one mask per sentence and feature, shared by its time steps,
- * survivors scaled by 1/(1−p); identity outside training. Draws its masks exactly as LockedDropout does (batch·cols
- * draws in the same order), so both layouts drop the same units for the same rng state.
- */
-class PackedLockedDropout {
-  private mask: Float32Array = new Float32Array(0);
-  private y: Float32Array = new Float32Array(0);
-  private dx: Float32Array = new Float32Array(0);
-  private starts: Int32Array = new Int32Array(1);
-  private active = false;
-  private cols = 0;
-
-  constructor(readonly p: number) {
-    if (!(p >= 0 && p < 1)) throw new RangeError(`locked dropout p must be in [0, 1), got ${p}`);
-  }
-
-  forward(x: Float32Array, layout: SeqLayout, cols: number, rng: Rng, training: boolean): Float32Array {
-    this.active = training && this.p > 0;
-    if (!this.active) return x;
-    this.cols = cols;
-    this.starts = packedStarts(layout);
-    const keep = 1 - this.p;
-    const n = layout.batch * cols;
-    if (this.mask.length < n) this.mask = new Float32Array(n);
-    for (let i = 0; i < n; i++) this.mask[i] = rng.float() < keep ? 1 / keep : 0;
-    this.y = this.apply(x, this.y);
-    return this.y.subarray(0, this.starts[layout.batch] * cols);
-  }
-
-  backward(dy: Float32Array): Float32Array {
-    if (!this.active) return dy;
-    this.dx = this.apply(dy, this.dx);
-    return this.dx.subarray(0, this.starts[this.starts.length - 1] * this.cols);
-  }
-
-  private apply(src: Float32Array, dst: Float32Array): Float32Array {
-    const { cols, starts, mask } = this;
-    const batch = starts.length - 1;
-    const out = dst.length >= starts[batch] * cols ? dst : new Float32Array(starts[batch] * cols);
-    for (let b = 0; b < batch; b++) {
-      const m = b * cols;
-      for (let r = starts[b]; r < starts[b + 1]; r++) {
-        const o = r * cols;
-        for (let c = 0; c < cols; c++) out[o + c] = src[o + c] * mask[m + c];
-      }
-    }
-    return out;
   }
 }
 
