@@ -19,14 +19,15 @@ const TASK_FLOORS = ['formats', 'embeddings', 'engine', 'structs', 'metrics', 'd
 const LIBRARY = [
   'util', 'formats', 'datasets', 'embeddings', 'engine', 'structs', 'metrics',
   'tasks/task.ts', 'tasks/shared', 'tasks/tagger', 'tasks/dependency', 'tasks/graph', 'tasks/registry.ts',
-  'search', 'report',
+  'training', 'search', 'report',
 ] as const;
 
 export const ALLOWED_IMPORTS: Readonly<Record<string, readonly string[]>> = Object.freeze({
   util: [],
   formats: ['util'],
   datasets: ['formats', 'util'],
-  embeddings: ['formats', 'util'],
+  // Trainable candidates own their layers and backward passes (they build on the engine, which knows no NLP).
+  embeddings: ['formats', 'engine', 'util'],
   engine: ['util'],
   structs: ['util'],
   metrics: ['formats', 'util'],
@@ -38,7 +39,9 @@ export const ALLOWED_IMPORTS: Readonly<Record<string, readonly string[]>> = Obje
   // What is graph-only and sits on top of a trained parser (threshold calibration).
   'tasks/graph': [...TASK_FLOORS, 'tasks/task.ts', 'tasks/shared', 'tasks/dependency'],
   'tasks/registry.ts': [...TASK_FLOORS, 'tasks/task.ts', 'tasks/shared', 'tasks/tagger', 'tasks/dependency', 'tasks/graph'],
-  search: ['tasks/task.ts', 'util'],
+  // The epoch step and stopping rules shared by ace train and every search episode.
+  training: ['tasks/task.ts', 'util'],
+  search: ['training', 'tasks/task.ts', 'util'],
   report: ['search', 'util'],
   index: [...LIBRARY],
   cli: [...LIBRARY],
@@ -49,9 +52,6 @@ const CLI_ONLY_PACKAGES: readonly string[] = Object.freeze(['cli-progress', 'com
 
 /** Known breaks of the rules, each to be removed by the change named beside it. An entry that no longer occurs fails. */
 const TOLERATED: readonly { from: string; to: string }[] = Object.freeze([
-  // TODO(structure issue): the search progress bar belongs to the CLI; the lead is moving src/search/listeners.ts
-  // (attachProgressBar) to src/cli/. Remove this entry with that move.
-  { from: 'src/search/listeners.ts', to: 'cli-progress' },
 ]);
 
 interface ImportEdge {
