@@ -31,7 +31,7 @@ export async function runLocal(experimentDir: string, jobs: readonly JobSpec[], 
         if (o.signal?.aborted) return;
         const t0 = Date.now();
         try {
-          const outcome = await runJob(experimentDir, job, { worker: o.worker, finalAttempt: attempt === o.attempts, ...(o.signal ? { signal: o.signal } : {}) });
+          const outcome = await runJob(experimentDir, job, { worker: o.worker, finalAttempt: attempt === o.attempts, onWait: o.log, ...(o.signal ? { signal: o.signal } : {}) });
           finished++;
           if (outcome === 'skipped') {
             result.skipped.push(job.id);

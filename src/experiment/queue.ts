@@ -109,7 +109,7 @@ export async function startWorker(target: RedisTarget, queueName: string, o: Wor
     const finalAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     o.log(`${spec.id}: started (try ${job.attemptsMade + 1} of ${job.opts.attempts ?? 1})`);
     const t0 = Date.now();
-    const outcome = await runJob(experimentDir, spec, { worker: name, finalAttempt, signal: abort.signal });
+    const outcome = await runJob(experimentDir, spec, { worker: name, finalAttempt, signal: abort.signal, onWait: o.log });
     o.log(`${spec.id}: ${outcome === 'skipped' ? 'already finished' : `done in ${((Date.now() - t0) / 1000).toFixed(1)} s`}`);
     return outcome;
   };

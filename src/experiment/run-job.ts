@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeJsonAtomic } from '../util/atomic-fs.js';
 import { isFinished, jobDir, JOB_FILE, SEARCH_COMMAND_FILE, LOG_FILE, readStatus, writeStatus, type Attempt, type JobStatus } from './job-folder.js';
+import { acquireLease, type HeldLease } from './lease.js';
 import type { JobSpec } from './plan.js';
 
 /** The CLI entry and the watchdog module, next to this file in dist/. */
@@ -28,6 +29,8 @@ export interface RunJobOptions {
   signal?: AbortSignal;
   /** Extra environment for the job process. */
   env?: NodeJS.ProcessEnv;
+  /** Told when another runner holds the job's folder (the try waits for it). */
+  onWait?: (line: string) => void;
 }
 
 export type JobOutcome = 'done' | 'skipped';
@@ -48,11 +51,30 @@ export async function runJob(experimentDir: string, job: JobSpec, options: RunJo
   const dir = jobDir(experimentDir, job.id);
   mkdirSync(dir, { recursive: true });
   if (!existsSync(join(dir, JOB_FILE))) writeJsonAtomic(join(dir, JOB_FILE), job);
-  if (isFinished(dir)) {
-    const s = readStatus(dir);
-    if (s?.state !== 'done') updateStatus(dir, (x) => ({ ...x, state: 'done' }));
+  const markDone = (): JobOutcome => {
+    if (readStatus(dir)?.state !== 'done') updateStatus(dir, (x) => ({ ...x, state: 'done' }));
     return 'skipped';
+  };
+  if (isFinished(dir)) return markDone();
+  let lease: HeldLease;
+  try {
+    lease = await acquireLease(dir, options.worker, {
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onWait ? { onWait: (h) => options.onWait!(`job ${job.id} is held by ${h.worker} on ${h.host}; waiting for it`) } : {}),
+    });
+  } catch (err) {
+    if (options.signal?.aborted) throw new JobFailure(`job ${job.id}: stopped while waiting for its folder`);
+    throw err;
   }
+  try {
+    if (isFinished(dir)) return markDone();
+    return await runTry(dir, job, { ...options, setChild: lease.setChild });
+  } finally {
+    lease.release();
+  }
+}
+
+async function runTry(dir: string, job: JobSpec, options: RunJobOptions & { setChild?: (pid: number | null) => void }): Promise<JobOutcome> {
   const { args, resumed } = jobCommand(job, dir);
   const log = openSync(join(dir, LOG_FILE), 'a');
   const startedAt = new Date().toISOString();
@@ -63,6 +85,7 @@ export async function runJob(experimentDir: string, job: JobSpec, options: RunJo
       stdio: ['ignore', log, log],
       env: { ...process.env, ...options.env, ACE_JOB_PARENT_PID: String(process.pid) },
     });
+    options.setChild?.(child.pid ?? null);
     const attempt: Attempt = { worker: options.worker, host: hostname(), pid: child.pid ?? null, resumed, startedAt };
     updateStatus(dir, (s) => ({ state: 'running', attempts: [...s.attempts, attempt] }));
     const kill = (): void => {
