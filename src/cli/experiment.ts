@@ -5,8 +5,7 @@ import { hostname } from 'node:os';
 import { isFinished, jobDir, prepareExperiment } from '../experiment/job-folder.js';
 import { runLocal } from '../experiment/local-pool.js';
 import { loadPlan } from '../experiment/plan.js';
-import { DEFAULT_QUEUE_NAME, queueStates, submitJobs } from '../experiment/queue.js';
-import { parseRedisUrl } from '../experiment/redis.js';
+import { DEFAULT_QUEUE_NAME, parseRedisUrl, probeRedis } from '../experiment/redis.js';
 import { experimentStatus, formatStatus } from '../experiment/status.js';
 
 interface RunFlags {
@@ -34,6 +33,7 @@ async function runExperiment(planPath: string, flags: RunFlags): Promise<void> {
   const workers = positive('workers', flags.workers) ?? 1;
   const target = flags.queue !== undefined ? parseRedisUrl(flags.queue) : null;
   const plan = loadPlan(planPath);
+  if (target !== null) await probeRedis(target);
   const attempts = positive('attempts', flags.attempts) ?? plan.attempts;
   const manifest = prepareExperiment(plan, flags.out);
   const pending = manifest.jobs.filter((j) => !isFinished(jobDir(flags.out!, j.id)));
@@ -64,6 +64,8 @@ async function runExperiment(planPath: string, flags: RunFlags): Promise<void> {
     return;
   }
 
+  // BullMQ (and its Redis client) load only for a queue: every other `ace` command starts without them.
+  const { queueStates, submitJobs } = await import('../experiment/queue.js');
   const r = await submitJobs(target, flags.queueName, flags.out, pending, attempts);
   say(`queued ${r.added.length} jobs on ${target.display} (queue ${flags.queueName})${r.kept.length ? `, ${r.kept.length} were queued already` : ''}; run them with: ace worker --queue ${target.display}${flags.queueName !== DEFAULT_QUEUE_NAME ? ` --queue-name ${flags.queueName}` : ''}`);
   if (!flags.wait) return;

@@ -1,8 +1,7 @@
 // `ace worker --queue redis://HOST:PORT`: run queued experiment jobs on this machine until stopped (Ctrl-C, SIGTERM).
 import type { Command } from 'commander';
 import { UsageError } from '../util/errors.js';
-import { DEFAULT_QUEUE_NAME, startWorker } from '../experiment/queue.js';
-import { parseRedisUrl } from '../experiment/redis.js';
+import { DEFAULT_QUEUE_NAME, parseRedisUrl } from '../experiment/redis.js';
 
 interface WorkerFlags {
   queue?: string;
@@ -30,6 +29,7 @@ export function register(program: Command): void {
       const say = (line: string): void => {
         process.stderr.write(`ace worker: ${line}\n`);
       };
+      const { startWorker } = await import('../experiment/queue.js');
       const worker = await startWorker(target, flags.queueName, {
         concurrency: positive('concurrency', flags.concurrency),
         stallSeconds: positive('stall-seconds', flags.stallSeconds),

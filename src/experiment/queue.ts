@@ -9,8 +9,6 @@ import type { JobSpec } from './plan.js';
 import { connectionOptions, probeRedis, type RedisTarget } from './redis.js';
 import { JobFailure, runJob } from './run-job.js';
 
-export const DEFAULT_QUEUE_NAME = 'ace-jobs';
-
 /** What a queued job carries: everything a worker on another machine needs, given the same folder and data home. */
 export interface QueuedJob {
   experimentDir: string;

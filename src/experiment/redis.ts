@@ -3,6 +3,9 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { UsageError } from '../util/errors.js';
 
+/** The BullMQ queue `ace experiment --queue` and `ace worker` use unless told another. */
+export const DEFAULT_QUEUE_NAME = 'ace-jobs';
+
 export interface RedisTarget {
   /** The URL as given, password hidden: for messages. */
   display: string;

@@ -106,7 +106,7 @@ export function formatStatus(s: ExperimentStatus): string {
   if (c.retrying) parts.push(`${c.retrying} retrying`);
   if (c.stalled) parts.push(`${c.stalled} stalled`);
   const eta = s.etaSeconds === null ? 'ETA unknown (no episode finished yet)' : s.etaSeconds === 0 ? 'nothing left' : `ETA ${formatDuration(s.etaSeconds)}`;
-  const head = `experiment ${s.name} · ${s.jobs.length} jobs: ${parts.join(', ')} · ${s.retried} retried · ${eta}`;
+  const head = `experiment ${s.name} · ${s.jobs.length} job${s.jobs.length === 1 ? '' : 's'}: ${parts.join(', ')} · ${s.retried} retried · ${eta}`;
   const table = [['job', 'state', 'episodes', 'tries', 'best dev', 'wall'], ...s.jobs.map((j) => [
     j.id, j.state, `${j.episodesDone}/${j.episodesPlanned}`, String(j.tries), j.bestDev === null ? '–' : j.bestDev.toFixed(2), j.wallSeconds > 0 ? formatDuration(j.wallSeconds) : '–',
   ])];
