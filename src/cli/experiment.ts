@@ -75,8 +75,10 @@ async function runExperiment(planPath: string, flags: RunFlags): Promise<void> {
     const states = await queueStates(target, flags.queueName, flags.out, ids);
     const values = [...states.values()];
     const line = formatStatus(experimentStatus(flags.out)).split('\n')[0];
-    if (line !== last) say(line);
-    last = line;
+    // A line when the counts change (the ETA alone moves every second).
+    const counts = line.replace(/ · (ETA|nothing).*$/, '');
+    if (counts !== last) say(line);
+    last = counts;
     if (values.every((s) => s === 'completed' || s === 'failed' || s === 'missing')) {
       const failed = ids.filter((id) => states.get(id) !== 'completed');
       if (failed.length > 0) {
