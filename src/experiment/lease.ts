@@ -51,7 +51,11 @@ export interface HeldLease {
  * Wait until no one else holds the folder's lease, then take it. `onWait` is told once who holds it. A lease BullMQ
  * would not know about (a worker that lost its Redis lock but still runs) is waited out, not broken.
  */
-export async function acquireLease(dir: string, worker: string, o: { signal?: AbortSignal; onWait?: (holder: Lease) => void } = {}): Promise<HeldLease> {
+export async function acquireLease(
+  dir: string,
+  worker: string,
+  o: { signal?: AbortSignal; onWait?: (holder: Lease) => void; staleMs?: number; pollMs?: number } = {},
+): Promise<HeldLease> {
   const path = join(dir, LEASE_FILE);
   const mine: Lease = { worker, host: hostname(), pid: process.pid, child: null, renewals: 0, renewedAt: new Date().toISOString() };
   let told = false;
@@ -71,7 +75,7 @@ export async function acquireLease(dir: string, worker: string, o: { signal?: Ab
     else if (held.host === mine.host) stale = !liveHere(held);
     else {
       if (seen === null || seen.text !== text) seen = { text, since: Date.now() };
-      stale = Date.now() - seen.since >= LEASE_STALE_MS;
+      stale = Date.now() - seen.since >= (o.staleMs ?? LEASE_STALE_MS);
     }
     if (stale) {
       rmSync(path, { force: true });
@@ -79,7 +83,7 @@ export async function acquireLease(dir: string, worker: string, o: { signal?: Ab
     }
     if (!told && held) o.onWait?.(held);
     told = true;
-    await new Promise((res) => setTimeout(res, 500));
+    await new Promise((res) => setTimeout(res, o.pollMs ?? 500));
   }
   const renew = (): void => {
     mine.renewals++;

@@ -64,7 +64,7 @@ export function probeRedis(target: RedisTarget, timeoutMs = 3000): Promise<void>
     const socket: Socket = target.tls
       ? tlsConnect({ host: target.host, port: target.port, servername: target.host })
       : netConnect({ host: target.host, port: target.port });
-    const timer = setTimeout(() => fail(`no answer within ${(timeoutMs / 1000).toFixed(0)} s`), timeoutMs);
+    const timer = setTimeout(() => fail(`no answer within ${Number((timeoutMs / 1000).toFixed(1))} s`), timeoutMs);
     let buffer = '';
     socket.once(target.tls ? 'secureConnect' : 'connect', () => socket.write(commands.join('')));
     socket.on('data', (chunk: Buffer) => {
