@@ -22,7 +22,7 @@ export class QueueFixture {
   }
 
   async startWorker(queue: string): Promise<Started> {
-    const w = startAce(['worker', '--queue', REDIS!, '--queue-name', queue, '--stall-seconds', '1'], this.env);
+    const w = startAce(['worker', '--queue', REDIS!, '--queue-name', queue, '--stall-seconds', '2'], this.env);
     this.workers.push(w);
     await waitFor(() => /waiting for jobs/.test(w.stderr()), 20_000, 'the worker to connect');
     return w;
