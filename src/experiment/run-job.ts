@@ -75,6 +75,7 @@ export async function runJob(experimentDir: string, job: JobSpec, options: RunJo
 }
 
 async function runTry(dir: string, job: JobSpec, options: RunJobOptions & { setChild?: (pid: number | null) => void }): Promise<JobOutcome> {
+  if (options.signal?.aborted) throw new JobFailure(`job ${job.id}: stopped before it started`);
   const { args, resumed } = jobCommand(job, dir);
   const log = openSync(join(dir, LOG_FILE), 'a');
   const startedAt = new Date().toISOString();
@@ -93,7 +94,7 @@ async function runTry(dir: string, job: JobSpec, options: RunJobOptions & { setC
     };
     options.signal?.addEventListener('abort', kill, { once: true });
     exit = await new Promise((resolve, reject) => {
-      child.once('error', reject);
+      child.once('error', (err) => reject(new JobFailure(`job ${job.id}: cannot start ${process.execPath}: ${err.message}`)));
       child.once('exit', (code, signal) => resolve({ code, signal }));
     });
     options.signal?.removeEventListener('abort', kill);
