@@ -187,6 +187,11 @@ export function bestSoFarCurve(r: SearchRecord): Array<[number, number]> {
   });
 }
 
+/** Wide enough for the one-row legend of svg.ts's line chart (56 px margin, then 34 px + 7 px a character per series). */
+function chartWidth(series: readonly Series[]): number {
+  return Math.max(980, 72 + series.reduce((w, s) => w + 34 + 7 * s.name.length, 0));
+}
+
 /** The page: per family, the table and the best-so-far dev curves, one line per strategy × seed. */
 export function renderTableHtml(tables: readonly FamilyTable[], spread: Spread = 'sd', title = 'Experiment', generatedAt?: string): string {
   const parts: string[] = ['<!DOCTYPE html>'];
@@ -204,7 +209,7 @@ export function renderTableHtml(tables: readonly FamilyTable[], spread: Spread =
     const note = t.unfinished > 0 ? ` ${t.unfinished} unfinished run${t.unfinished > 1 ? 's' : ''} left out.` : '';
     parts.push(`<section id="family-${ti}" data-family="${esc(t.family)}"><h2>${esc(t.family)} · ${esc(t.metric)}</h2><p class="lead">One row per strategy over ${esc(SPREAD_NOTE[spread])}.${esc(note)}</p><div class="scroll"><table><thead><tr>${h.map((x) => `<th>${esc(x)}</th>`).join('')}</tr></thead><tbody>${body}</tbody></table></div>`);
     if (series.length > 0) {
-      parts.push(`<h2 style="margin-top:18px">Best dev ${esc(t.metric)} so far</h2><p class="lead">After each episode; one line per strategy × seed (alternate seeds dashed).</p>${lineChart({ series, xLabel: 'episode', yLabel: `best dev ${t.metric}` })}`);
+      parts.push(`<h2 style="margin-top:18px">Best dev ${esc(t.metric)} so far</h2><p class="lead">After each episode; one line per strategy × seed (alternate seeds dashed).</p>${lineChart({ series, xLabel: 'episode', yLabel: `best dev ${t.metric}`, width: chartWidth(series) })}`);
     }
     parts.push('</section>');
   });
