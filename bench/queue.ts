@@ -5,9 +5,9 @@
  * 1. latency: one no-op job at a time (add, then wait for its completion through QueueEvents): the round trip a job
  *    pays on top of its work. Worker and queue in this process, Redis on loopback.
  * 2. throughput: --n no-op jobs added in one addBulk, one worker with concurrency 1, wall time until the last completes.
- * 3. process jobs: --spawns jobs that each spawn `node -e 0` (the floor of an isolated job process), first as the
- *    local runner does (spawn, wait, next), then through the queue (each job's processor spawns it), sequentially.
- *    The difference per job is what the queue adds to a job that runs as its own process.
+ * 3. process jobs: --spawns pairs of jobs that each spawn `node -e 0` (the floor of an isolated job process), one as
+ *    the local runner does (spawn, wait), one through the queue (the job's processor spawns it), interleaved. The
+ *    paired difference is what the queue adds to a job that runs as its own process.
  * The queue is named ace-bench-<pid> and removed at the end. Medians and means are over the jobs of each part.
  */
 import { spawn } from 'node:child_process';
@@ -79,19 +79,30 @@ try {
   });
   const bulkMs = ms(tBulk);
 
-  const local: number[] = [];
-  for (let i = 0; i < spawns; i++) {
-    const t0 = process.hrtime.bigint();
-    await spawnNoop();
-    local.push(ms(t0));
-  }
+  // Interleaved pairs (order flipped every pair), so load drift on the shared machine hits both sides alike.
   mode = 'spawn';
+  const local: number[] = [];
   const queued: number[] = [];
-  for (let i = 0; i < spawns; i++) {
+  const viaQueue = async (i: number): Promise<number> => {
     const t0 = process.hrtime.bigint();
     await (await queue.add('spawn', { i })).waitUntilFinished(events);
-    queued.push(ms(t0));
+    return ms(t0);
+  };
+  const direct = async (): Promise<number> => {
+    const t0 = process.hrtime.bigint();
+    await spawnNoop();
+    return ms(t0);
+  };
+  for (let i = 0; i < spawns; i++) {
+    if (i % 2 === 0) {
+      local.push(await direct());
+      queued.push(await viaQueue(i));
+    } else {
+      queued.push(await viaQueue(i));
+      local.push(await direct());
+    }
   }
+  const diffs = queued.map((q, i) => q - local[i]);
 
   const f = (x: number): string => x.toFixed(2);
   console.log(`BullMQ on ${target.display}, node ${process.version}, ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}`);
@@ -99,7 +110,7 @@ try {
   console.log(`no-op throughput (${n} jobs in one addBulk, 1 worker): ${f(bulkMs)} ms → ${f(bulkMs / n)} ms/job, ${(n / (bulkMs / 1000)).toFixed(0)} jobs/s`);
   console.log(`process job, local spawn of node -e 0 (${spawns}): median ${f(median(local))} ms, mean ${f(mean(local))} ms`);
   console.log(`process job, through the queue (${spawns}): median ${f(median(queued))} ms, mean ${f(mean(queued))} ms`);
-  console.log(`queue overhead per process job: median ${f(median(queued) - median(local))} ms, mean ${f(mean(queued) - mean(local))} ms`);
+  console.log(`queue overhead per process job (queued − local, paired): median ${f(median(diffs))} ms, mean ${f(mean(diffs))} ms`);
 } finally {
   await worker.close();
   await events.close();
