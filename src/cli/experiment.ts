@@ -23,6 +23,8 @@ function positive(name: string, v: string | undefined): number | undefined {
   return Number(v);
 }
 
+const jobs = (n: number): string => `${n} job${n === 1 ? '' : 's'}`;
+
 const say = (line: string): void => {
   process.stderr.write(`ace: ${line}\n`);
 };
@@ -38,7 +40,7 @@ async function runExperiment(planPath: string, flags: RunFlags): Promise<void> {
   const manifest = prepareExperiment(plan, flags.out);
   const pending = manifest.jobs.filter((j) => !isFinished(jobDir(flags.out!, j.id)));
   const finished = manifest.jobs.length - pending.length;
-  say(`${manifest.name}: ${manifest.jobs.length} jobs, ${finished} finished already, ${pending.length} to run · ${flags.out}`);
+  say(`${manifest.name}: ${jobs(manifest.jobs.length)}, ${finished} finished already, ${pending.length} to run · ${flags.out}`);
   if (pending.length === 0) return;
 
   if (target === null) {
@@ -67,7 +69,7 @@ async function runExperiment(planPath: string, flags: RunFlags): Promise<void> {
   // BullMQ (and its Redis client) load only for a queue: every other `ace` command starts without them.
   const { queueStates, submitJobs } = await import('../experiment/queue.js');
   const r = await submitJobs(target, flags.queueName, flags.out, pending, attempts);
-  say(`queued ${r.added.length} jobs on ${target.display} (queue ${flags.queueName})${r.kept.length ? `, ${r.kept.length} were queued already` : ''}; run them with: ace worker --queue ${target.display}${flags.queueName !== DEFAULT_QUEUE_NAME ? ` --queue-name ${flags.queueName}` : ''}`);
+  say(`queued ${jobs(r.added.length)} on ${target.display} (queue ${flags.queueName})${r.kept.length ? `, ${r.kept.length} were queued already` : ''}; run them with: ace worker --queue ${target.display}${flags.queueName !== DEFAULT_QUEUE_NAME ? ` --queue-name ${flags.queueName}` : ''}`);
   if (!flags.wait) return;
   const ids = pending.map((j) => j.id);
   let last = '';
@@ -82,7 +84,7 @@ async function runExperiment(planPath: string, flags: RunFlags): Promise<void> {
     if (values.every((s) => s === 'completed' || s === 'failed' || s === 'missing')) {
       const failed = ids.filter((id) => states.get(id) !== 'completed');
       if (failed.length > 0) {
-        say(`${failed.length} jobs failed: ${failed.join(', ')}`);
+        say(`${jobs(failed.length)} failed: ${failed.join(', ')}`);
         process.exitCode = 1;
       }
       return;

@@ -1,7 +1,7 @@
 // `ace experiment --queue` and `ace worker` against a real Redis (ACE_TEST_REDIS): two workers share a plan; no Redis fails fast, in one line.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JobStatus } from '../../src/experiment/job-folder.js';
@@ -42,6 +42,26 @@ test('two workers run a small plan through the queue; queueing it again adds not
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stderr, /4 finished already, 0 to run/);
   await Promise.all([fixture.stopWorker(a), fixture.stopWorker(b)]);
+});
+
+test('a job failing on every try ends failed on the queue; queueing the plan again replaces it and tries again', { skip }, async () => {
+  const queue = fixture.queueName();
+  const w = await fixture.startWorker(queue);
+  const plan = join(root, 'bad.yaml');
+  writeFileSync(plan, 'datasets: [{ id: chunk, task: chunk, data: conll2000 }]\npools: { p: [casing, nosuch] }\nattempts: 2\nsearch: { episodes: 1, limit: 10, hidden: 16 }\n');
+  const out = join(root, 'bad');
+  const job = join(out, 'jobs', 'chunk-ace-s1');
+  const first = await runAce(['experiment', plan, '--out', out, '--queue', REDIS!, '--queue-name', queue, '--wait'], env);
+  assert.equal(first.code, 1, first.stderr);
+  assert.match(first.stderr, /1 job failed: chunk-ace-s1\n$/);
+  assert.deepEqual(status(job).attempts.map((a) => a.resumed), [false, true]);
+  assert.equal(status(job).state, 'failed');
+  assert.match(w.stderr(), /chunk-ace-s1: job chunk-ace-s1: ace search exited with code 2/);
+  const again = await runAce(['experiment', plan, '--out', out, '--queue', REDIS!, '--queue-name', queue, '--wait'], env);
+  assert.equal(again.code, 1, again.stderr);
+  assert.match(again.stderr, /queued 1 job on/);
+  assert.equal(status(job).attempts.length, 4);
+  await fixture.stopWorker(w);
 });
 
 test('no Redis at the URL: one line naming it, exit 2, within seconds (experiment and worker)', async () => {
