@@ -126,7 +126,8 @@ export async function startWorker(target: RedisTarget, queueName: string, o: Wor
     lastError = err.message;
   });
   worker.on('failed', (job, err) => {
-    if (job) o.log(`${job.data.job.id}: ${err.message}`);
+    // JobFailure messages name the job already.
+    if (job) o.log(err instanceof JobFailure || err.message.startsWith(`job ${job.data.job.id}`) ? err.message : `${job.data.job.id}: ${err.message}`);
   });
   await worker.waitUntilReady();
   return {

@@ -56,7 +56,7 @@ test('a job failing on every try ends failed on the queue; queueing the plan aga
   assert.match(first.stderr, /1 job failed: chunk-ace-s1\n$/);
   assert.deepEqual(status(job).attempts.map((a) => a.resumed), [false, true]);
   assert.equal(status(job).state, 'failed');
-  assert.match(w.stderr(), /chunk-ace-s1: job chunk-ace-s1: ace search exited with code 2/);
+  assert.match(w.stderr(), /ace worker: job chunk-ace-s1: ace search exited with code 2; see /);
   const again = await runAce(['experiment', plan, '--out', out, '--queue', REDIS!, '--queue-name', queue, '--wait'], env);
   assert.equal(again.code, 1, again.stderr);
   assert.match(again.stderr, /queued 1 job on/);
