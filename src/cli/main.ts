@@ -20,6 +20,8 @@ const commandModules: Array<() => Promise<{ register: (p: Command) => void }>> =
   () => import('./predict.js'),
   () => import('./search.js'),
   () => import('./report.js'),
+  () => import('./experiment.js'),
+  () => import('./worker.js'),
   () => import('./info.js'),
 ];
 
