@@ -19,7 +19,7 @@ const TASK_FLOORS = ['formats', 'embeddings', 'engine', 'structs', 'metrics', 'd
 const LIBRARY = [
   'util', 'formats', 'datasets', 'embeddings', 'engine', 'structs', 'metrics',
   'tasks/task.ts', 'tasks/shared', 'tasks/tagger', 'tasks/dependency', 'tasks/graph', 'tasks/registry.ts',
-  'training', 'search', 'report',
+  'training', 'search', 'report', 'experiment',
 ] as const;
 
 export const ALLOWED_IMPORTS: Readonly<Record<string, readonly string[]>> = Object.freeze({
@@ -43,6 +43,8 @@ export const ALLOWED_IMPORTS: Readonly<Record<string, readonly string[]>> = Obje
   training: ['tasks/task.ts', 'util'],
   search: ['training', 'tasks/task.ts', 'util'],
   report: ['search', 'util'],
+  // Experiment plans run as `ace search` processes; the folders they leave are read back for tables and status.
+  experiment: ['search', 'report', 'datasets', 'tasks/registry.ts', 'tasks/task.ts', 'util'],
   index: [...LIBRARY],
   cli: [...LIBRARY],
 });

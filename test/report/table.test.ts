@@ -29,7 +29,7 @@ function record(m: Made): SearchRecord {
   return {
     format: SEARCH_RECORD_FORMAT, taskName: 'chunk', metricName: 'F1', strategy: m.strategy, candidates: CANDIDATES,
     options: {
-      strategy: m.strategy, episodes: m.devs.length, epochsPerEpisode: 2, seed: m.seed,
+      strategy: m.strategy, episodes: m.devs.length, epochsPerEpisode: 2, regime: { name: 'fixed', overrides: {} }, seed: m.seed,
       reward: { kind: 'hamming', discount: 0.5, shaping: 'none', scale: 0.01 }, controller: { learningRate: 0.1, momentum: 0.9, maxRedraws: 100 },
       evaluateTest: true, retrain: false, retrainEpochs: 4,
     },
