@@ -27,6 +27,8 @@ export interface Stat {
 
 export interface TableRow {
   strategy: string;
+  /** How long episodes trained (protocolOf): rows of one strategy under two regimes stay apart. */
+  protocol: string;
   pool: string;
   candidates: string[];
   seeds: number[];
@@ -50,6 +52,8 @@ export interface FamilyTable {
   rows: TableRow[];
   /** Whether rows differ by pool (then the pool is shown). */
   pools: boolean;
+  /** Whether rows differ by protocol (then it is shown beside the strategy). */
+  protocols: boolean;
   /** Runs of this family left out because they have not finished. */
   unfinished: number;
 }
@@ -83,7 +87,19 @@ const strategyOrder = (s: string): number => {
   return i < 0 ? SEARCH_STRATEGIES.length : i;
 };
 
-/** Group finished runs by family, then by strategy and pool; families and pools in first-seen order. */
+/**
+ * The regime a search ran under, as a table names it: 'budget', 'official', or for the fixed regime its epochs
+ * ('1 epoch/episode', or for a single model its total: '145 epochs').
+ */
+export function protocolOf(r: SearchRecord): string {
+  const name = r.regime?.name ?? 'fixed';
+  if (name !== 'fixed') return name;
+  const single = r.strategy === 'all' || r.strategy === 'all-weight';
+  const n = single ? r.options.episodes * r.options.epochsPerEpisode : r.options.epochsPerEpisode;
+  return single ? `fixed ${n} epochs` : `fixed ${n} epoch${n === 1 ? '' : 's'}/episode`;
+}
+
+/** Group finished runs by family, then by strategy, protocol and pool; families and pools in first-seen order. */
 export function buildTables(runs: readonly TableRun[]): FamilyTable[] {
   const families = new Map<string, TableRun[]>();
   for (const r of runs) families.set(r.family, [...(families.get(r.family) ?? []), r]);
@@ -92,7 +108,7 @@ export function buildTables(runs: readonly TableRun[]): FamilyTable[] {
     const done = all.filter((r) => r.record.final !== null);
     const groups = new Map<string, TableRun[]>();
     for (const r of done) {
-      const key = `${r.record.strategy}\u0000${r.pool}`;
+      const key = `${r.record.strategy}\u0000${protocolOf(r.record)}\u0000${r.pool}`;
       groups.set(key, [...(groups.get(key) ?? []), r]);
     }
     const poolOrder = [...new Set(done.map((r) => r.pool))];
@@ -107,6 +123,7 @@ export function buildTables(runs: readonly TableRun[]): FamilyTable[] {
         : null;
       return {
         strategy: first.strategy,
+        protocol: protocolOf(first),
         pool: group[0].pool,
         candidates: [...first.candidates],
         seeds: records.map((r) => r.options.seed),
@@ -120,7 +137,10 @@ export function buildTables(runs: readonly TableRun[]): FamilyTable[] {
       };
     });
     rows.sort((a, b) => poolOrder.indexOf(a.pool) - poolOrder.indexOf(b.pool) || strategyOrder(a.strategy) - strategyOrder(b.strategy));
-    tables.push({ family, metric: (done[0] ?? all[0]).record.metricName, rows, pools: poolOrder.length > 1, unfinished: all.length - done.length });
+    // Protocols are named once some strategy ran under two of them (ACE budget and ACE fixed, ALL converged and ALL
+    // budget-matched).
+    const protocols = rows.some((r) => rows.some((o) => o.strategy === r.strategy && o.protocol !== r.protocol));
+    tables.push({ family, metric: (done[0] ?? all[0]).record.metricName, rows, pools: poolOrder.length > 1, protocols, unfinished: all.length - done.length });
   }
   return tables;
 }
@@ -156,9 +176,13 @@ function headers(t: FamilyTable): string[] {
 
 function cells(t: FamilyTable, row: TableRow, spread: Spread): string[] {
   return [
-    strategyName(row.strategy), ...(t.pools ? [row.pool] : []), String(row.seeds.length), formatStat(row.dev, spread), formatStat(row.test, spread),
+    rowName(t, row), ...(t.pools ? [row.pool] : []), String(row.seeds.length), formatStat(row.dev, spread), formatStat(row.test, spread),
     String(row.epochs), formatSeconds(row.wallSeconds), probabilitiesText(row), keptText(row),
   ];
+}
+
+function rowName(t: FamilyTable, row: TableRow): string {
+  return t.protocols ? `${strategyName(row.strategy)} (${row.protocol})` : strategyName(row.strategy);
 }
 
 const mdCell = (s: string): string => s.replace(/\|/g, '\\|');
@@ -201,7 +225,7 @@ export function renderTableHtml(tables: readonly FamilyTable[], spread: Spread =
     const h = headers(t);
     const body = t.rows.map((row) => `<tr>${cells(t, row, spread).map((c, i) => `<td${i > (t.pools ? 1 : 0) && i < h.length - 2 ? ' class="num"' : ''}>${esc(c)}</td>`).join('')}</tr>`).join('');
     const series: Series[] = t.rows.flatMap((row, ri) => row.records.map((r, si) => ({
-      name: `${strategyName(row.strategy)}${t.pools ? ` ${row.pool}` : ''} s${r.options.seed}`,
+      name: `${rowName(t, row)}${t.pools ? ` ${row.pool}` : ''} s${r.options.seed}`,
       color: PALETTE[ri % PALETTE.length],
       dashed: si % 2 === 1,
       points: bestSoFarCurve(r),

@@ -112,3 +112,16 @@ test('HTML: the table and one best-so-far dev curve per strategy × seed', () =>
   assert.match(html, /<title>demo<\/title>/);
   assert.equal((html.match(/<svg /g) ?? []).length, 2);
 });
+
+test('rows of one strategy under two regimes stay apart, each named by its protocol', () => {
+  const fixed = record({ strategy: 'ace', seed: 1, devs: [80, 81] });
+  const budget: SearchRecord = { ...record({ strategy: 'ace', seed: 1, devs: [82, 83] }), regime: { name: 'budget', first: { maxEpochs: 40, lrFraction: 0.125, stallEpochs: null, patience: 1 }, episode: { maxEpochs: 8, lrFraction: 0.25, stallEpochs: null, patience: 0 }, single: { maxEpochs: 100, lrFraction: 0.001, stallEpochs: null, patience: 3 } } };
+  const [t] = buildTables([{ family: 'f', pool: 'p', record: fixed }, { family: 'f', pool: 'p', record: budget }]);
+  assert.equal(t.rows.length, 2);
+  assert.equal(t.protocols, true);
+  const md = renderMarkdown([t]);
+  assert.match(md, /\| ACE \(fixed 2 epochs\/episode\) \| 1 \| 81\.00 /);
+  assert.match(md, /\| ACE \(budget\) \| 1 \| 83\.00 /);
+  const [single] = buildTables([{ family: 'f', pool: 'p', record: fixed }]);
+  assert.equal(single.protocols, false);
+});
