@@ -3,7 +3,7 @@ import type { Backend } from '../../engine/backend/backend.js';
 import { softmaxCrossEntropy } from '../../engine/index.js';
 import type { TreeSentence } from '../../formats/types.js';
 import { attachmentScores } from '../../metrics/attachment.js';
-import { eisner, eisnerBatch, EisnerWorkspace } from '../../structs/eisner.js';
+import { eisner, eisnerBatch, eisnerTableBytes, EisnerWorkspace } from '../../structs/eisner.js';
 import { mst, mstBatch } from '../../structs/mst.js';
 import type { Evaluation } from '../task.js';
 import type { ParserScores } from './biaffine-network.js';
@@ -114,6 +114,11 @@ export class TreeObjective implements ParserObjective<TreeSentence, PredictedTre
     const dRel = this.dRel.subarray(0, words * k);
     const relLoss = softmaxCrossEntropy(this.backend, relRows, words, k, relTargets, dRel);
     return { loss: arcLoss.loss + relLoss.loss, dArc, dRel };
+  }
+
+  /** Eisner's span tables (MST reads the scores in place and needs O(n) beside them). */
+  decodeBytes(words: number): number {
+    return this.options.decoder === 'eisner' ? eisnerTableBytes(words) : 0;
   }
 
   decode(scores: ParserScores, labels: readonly string[]): PredictedTree[] {

@@ -149,6 +149,11 @@ export class GraphObjective implements ParserObjective<GraphSentence, PredictedG
     return { loss: (1 - lambda) * edge.loss + lambda * label.loss, dArc, dRel };
   }
 
+  /** Nothing beyond the arc scores grows with n² (the kept arcs are a few per word, unless the threshold keeps all). */
+  decodeBytes(): number {
+    return 0;
+  }
+
   decode(scores: ParserScores, labels: readonly string[]): PredictedGraph[] {
     const { batch, size: t, lengths, arc } = scores;
     const k = labels.length;
