@@ -3,3 +3,4 @@ export * from './spans.js';
 export * from './accuracy.js';
 export * from './attachment.js';
 export * from './graph.js';
+export * from './conll18.js';
