@@ -20,6 +20,7 @@ import { conllevalScore, formatConllevalReport, splitTag } from '../metrics/span
 import { attachmentScores, excludeGoldPunct, formatConll18Rows } from '../metrics/attachment.js';
 import { enhancedScores, formatEnhancedRows, formatSdpBlock, sdpScores } from '../metrics/graph.js';
 import { conll18Scores, formatConll18Table } from '../metrics/conll18.js';
+import { arcLabelClassTable, formatPerClassTable, relationClassTable, tagClassTable } from '../metrics/per-class.js';
 import { formatFixedC } from '../metrics/fixed-format.js';
 
 export const EVAL_FORMATS = ['conll', 'conllu', 'sdp', 'absa'] as const;
@@ -128,6 +129,7 @@ function evalConllu(opts: EvalOptions): string {
   const noPunct = attachmentScores(goldTrees, predTrees, excludeGoldPunct(goldTrees.map((t) => t.features?.upos ?? [])));
   const pct = (x: number): string => formatFixedC(100 * x, 2);
   out += `\nExcluding words with gold UPOS PUNCT (${noPunct.words} of ${official.words} words): UAS ${pct(noPunct.uas)}  LAS ${pct(noPunct.las)}\n`;
+  out += `\nPer gold relation:\n${formatPerClassTable(relationClassTable(goldTrees, predTrees))}`;
   const hasDeps = gold.some((s) => s.tokens.some((t) => t.kind === 'word' && t.cells[8] !== '_'));
   if (hasDeps) {
     const graphOf = (s: ConlluSentence, file: string): ReturnType<typeof conlluToGraph> => {
@@ -157,7 +159,8 @@ function evalSdp(opts: EvalOptions): string {
     if (p.id !== (gold[s] as SdpSentence).id) throw new InputError(opts.pred, p.line, `sentence #${p.id} where the gold file has #${(gold[s] as SdpSentence).id}`);
     checkAligned(g.words, (predGraphs[s] as typeof g).words, opts.pred, `#${p.id}`, `#${(gold[s] as SdpSentence).id}`);
   });
-  return [true, false].map((includeTop) => formatSdpBlock(sdpScores(goldGraphs, predGraphs, { includeTop }), includeTop, gold.length)).join('\n');
+  const blocks = [true, false].map((includeTop) => formatSdpBlock(sdpScores(goldGraphs, predGraphs, { includeTop }), includeTop, gold.length)).join('\n');
+  return `${blocks}\nPer arc label:\n${formatPerClassTable(arcLabelClassTable(goldGraphs, predGraphs))}`;
 }
 
 /**
@@ -229,7 +232,7 @@ export async function evalTagger(tagger: LoadedTagger, opts: EvalModelOptions): 
   const goldTags = gold.map((s) => s.tags);
   if (isSpanTask(tagger.description.task)) return formatConllevalReport(conllevalScore(goldTags, pred));
   const a = tokenAccuracy(goldTags, pred);
-  return formatAccuracyReport(a.correct, a.total);
+  return `${formatAccuracyReport(a.correct, a.total)}\nPer gold tag:\n${formatPerClassTable(tagClassTable(goldTags, pred))}`;
 }
 
 /**
@@ -249,13 +252,14 @@ export async function evalParser(parser: LoadedParser, opts: EvalModelOptions): 
       const pct = (x: number): string => formatFixedC(100 * x, 2);
       out += `\nExcluding words with gold UPOS PUNCT (${noPunct.words} of ${official.words} words): UAS ${pct(noPunct.uas)}  LAS ${pct(noPunct.las)}\n`;
     }
-    return out;
+    return `${out}\nPer gold relation:\n${formatPerClassTable(relationClassTable(gold, parses.trees))}`;
   }
   const gold = await loadGraphs(opts.dataHome, opts.data, opts.split);
   const parses = await predictParses(parser, gold);
   if (parses.kind !== 'graph') throw new Error('a graph model returned trees');
-  if (parser.graphMetric === 'ELAS') return formatEnhancedRows(enhancedScores(gold, parses.graphs));
-  return [true, false].map((includeTop) => formatSdpBlock(sdpScores(gold, parses.graphs, { includeTop }), includeTop, gold.length)).join('\n');
+  const labels = `\nPer arc label:\n${formatPerClassTable(arcLabelClassTable(gold, parses.graphs))}`;
+  if (parser.graphMetric === 'ELAS') return formatEnhancedRows(enhancedScores(gold, parses.graphs)) + labels;
+  return [true, false].map((includeTop) => formatSdpBlock(sdpScores(gold, parses.graphs, { includeTop }), includeTop, gold.length)).join('\n') + labels;
 }
 
 function oneOf<T extends string>(name: string, values: readonly T[]): (v: string) => T {

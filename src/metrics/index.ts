@@ -4,3 +4,4 @@ export * from './accuracy.js';
 export * from './attachment.js';
 export * from './graph.js';
 export * from './conll18.js';
+export * from './per-class.js';

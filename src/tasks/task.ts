@@ -1,5 +1,6 @@
 // THE interface the search sees: a task model that trains episode by episode on a selection of candidates.
 import type { PartialLoad } from '../engine/index.js';
+import type { PerClassTable } from '../metrics/per-class.js';
 
 export type Split = 'train' | 'dev' | 'test';
 
@@ -25,6 +26,8 @@ export interface Evaluation {
   score: number;
   /** Further figures (precision, recall, UAS, per-type F1 ...). */
   details: Record<string, number>;
+  /** Scores per class (span type, gold tag, gold relation, arc label), for the end-of-run table. */
+  perClass?: PerClassTable;
 }
 
 /**

@@ -67,7 +67,14 @@ test('conllu: the CoNLL 2018 table (conll18_ud_eval.py -v) and the punctuation-e
       ['UPOS', 'XPOS', 'UFeats', 'AllTags', 'Lemmas'].map((m) => aligned(m, '100.00')).join('') +
       aligned('UAS', '75.00') + aligned('LAS', '75.00') +
       ['CLAS', 'MLAS', 'BLEX'].map((m) => aligned(m, '100.00')).join('') +
-      '\nExcluding words with gold UPOS PUNCT (3 of 4 words): UAS 100.00  LAS 100.00\n',
+      '\nExcluding words with gold UPOS PUNCT (3 of 4 words): UAS 100.00  LAS 100.00\n' +
+      '\nPer gold relation:\n' +
+      'relation    words     UAS     LAS\n' +
+      '----------  -----  ------  ------\n' +
+      'aux:pass        1  100.00  100.00\n' +
+      'nsubj:pass      1  100.00  100.00\n' +
+      'punct           1    0.00    0.00\n' +
+      'root            1  100.00  100.00\n',
   );
 });
 

@@ -84,6 +84,9 @@ test('ace train --task dep|sdp writes a parser bundle, a JSONL log and results (
   const sdpModel = JSON.parse(readFileSync(join(root, 'sdp', 'model', 'model.json'), 'utf8')) as { architecture: { arcMlp: number; relMlp: number } };
   assert.deepEqual([sdpModel.architecture.arcMlp, sdpModel.architecture.relMlp], [32, 24]);
   assert.match(trainLog.join(''), /dev LAS/);
+  // The end of each run: a per-class table, on test where the data has one (EWT), else on dev (the SDP sample).
+  assert.match(trainLog.join(''), /per class on test:\nrelation +words +UAS +LAS\n-+ +-+ +-+ +-+\npunct +\d+ +\d+\.\d\d +\d+\.\d\d\n/);
+  assert.match(trainLog.join(''), /per class on dev:\nlabel +gold +predicted +correct +LP +LR +LF\n/);
 });
 
 test('ace train refuses flags of the other model kind', { skip }, async () => {

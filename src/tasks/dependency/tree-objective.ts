@@ -3,6 +3,7 @@ import type { Backend } from '../../engine/backend/backend.js';
 import { softmaxCrossEntropy } from '../../engine/index.js';
 import type { TreeSentence } from '../../formats/types.js';
 import { attachmentScores } from '../../metrics/attachment.js';
+import { relationClassTable } from '../../metrics/per-class.js';
 import { eisner, eisnerBatch, eisnerTableBytes, EisnerWorkspace } from '../../structs/eisner.js';
 import { mst, mstBatch } from '../../structs/mst.js';
 import type { Evaluation } from '../task.js';
@@ -149,7 +150,7 @@ export class TreeObjective implements ParserObjective<TreeSentence, PredictedTre
 
   evaluate(gold: readonly TreeSentence[], pred: readonly PredictedTree[]): Evaluation {
     const r = attachmentScores(gold, pred);
-    return { score: 100 * r.las, details: { LAS: 100 * r.las, UAS: 100 * r.uas, words: r.words } };
+    return { score: 100 * r.las, details: { LAS: 100 * r.las, UAS: 100 * r.uas, words: r.words }, perClass: relationClassTable(gold, pred) };
   }
 
   /**

@@ -3,6 +3,7 @@ import type { Backend } from '../../engine/backend/backend.js';
 import { sigmoidBinaryCrossEntropy, softmaxCrossEntropy } from '../../engine/index.js';
 import type { GraphArc, GraphSentence } from '../../formats/types.js';
 import { enhancedScores, sdpScores } from '../../metrics/graph.js';
+import { arcLabelClassTable } from '../../metrics/per-class.js';
 import type { Evaluation } from '../task.js';
 import type { ParserScores } from '../dependency/biaffine-network.js';
 import type { ObjectiveLoss, ParserObjective } from '../dependency/parser-objective.js';
@@ -194,12 +195,13 @@ export class GraphObjective implements ParserObjective<GraphSentence, PredictedG
   }
 
   evaluate(gold: readonly GraphSentence[], pred: readonly PredictedGraph[]): Evaluation {
+    const perClass = arcLabelClassTable(gold, pred);
     if (this.options.metric === 'ELAS') {
       const r = enhancedScores(gold, pred);
-      return { score: 100 * r.elas.f1, details: { ELAS: 100 * r.elas.f1, EULAS: 100 * r.eulas.f1, precision: 100 * r.elas.precision, recall: 100 * r.elas.recall } };
+      return { score: 100 * r.elas.f1, details: { ELAS: 100 * r.elas.f1, EULAS: 100 * r.eulas.f1, precision: 100 * r.elas.precision, recall: 100 * r.elas.recall }, perClass };
     }
     const r = sdpScores(gold, pred);
-    return { score: 100 * r.labeled.f1, details: { LF: 100 * r.labeled.f1, UF: 100 * r.unlabeled.f1, LP: 100 * r.labeled.precision, LR: 100 * r.labeled.recall } };
+    return { score: 100 * r.labeled.f1, details: { LF: 100 * r.labeled.f1, UF: 100 * r.unlabeled.f1, LP: 100 * r.labeled.precision, LR: 100 * r.labeled.recall }, perClass };
   }
 
   /** An arc survives when more than half of the models predict it; it takes the label most of them gave (ties: earliest). */
