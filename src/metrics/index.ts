@@ -5,3 +5,4 @@ export * from './attachment.js';
 export * from './graph.js';
 export * from './conll18.js';
 export * from './per-class.js';
+export * from './token-spans.js';
