@@ -19,6 +19,8 @@ import { parseAbsa } from '../formats/absa-xml.js';
 import { conllevalScore, formatConllevalReport, splitTag } from '../metrics/spans.js';
 import { attachmentScores, excludeGoldPunct, formatConll18Rows } from '../metrics/attachment.js';
 import { enhancedScores, formatEnhancedRows, formatSdpBlock, sdpScores } from '../metrics/graph.js';
+import { conll18Scores, formatConll18Table } from '../metrics/conll18.js';
+import { arcLabelClassTable, formatPerClassTable, relationClassTable, tagClassTable } from '../metrics/per-class.js';
 import { formatFixedC } from '../metrics/fixed-format.js';
 
 export const EVAL_FORMATS = ['conll', 'conllu', 'sdp', 'absa'] as const;
@@ -107,23 +109,27 @@ function checkAligned(goldWords: readonly string[], predWords: readonly string[]
   if (i >= 0) throw new InputError(predFile, where, `word ${i + 1} '${predWords[i]}' differs from the gold word '${goldWords[i]}'`);
 }
 
+/**
+ * CoNLL-U as conll18_ud_eval.py -v scores it, on the system's own tokenization and sentence split (words aligned by
+ * characters). With the gold words, also the PUNCT-free UAS/LAS and, where gold has DEPS, the enhanced scores.
+ */
 function evalConllu(opts: EvalOptions): string {
   // DEPS is read only where present; Tweebank writes other things there, so it is not validated.
   const gold = parseConllu(readText(opts.gold), opts.gold, { validateDeps: false });
   const pred = parseConllu(readText(opts.pred), opts.pred, { validateDeps: false });
-  if (gold.length !== pred.length) throw new InputError(opts.pred, undefined, `${pred.length} sentences, but the gold file ${opts.gold} has ${gold.length}`);
+  let out = formatConll18Table(conll18Scores(gold, pred, { gold: opts.gold, system: opts.pred }));
   const where = (s: ConlluSentence): string | number => s.id ?? s.line;
   const goldTrees = gold.map(conlluToTree);
   const predTrees = pred.map(conlluToTree);
-  goldTrees.forEach((g, s) => {
-    const p = pred[s] as ConlluSentence;
-    checkAligned(g.words, (predTrees[s] as typeof g).words, opts.pred, where(p), `${(gold[s] as ConlluSentence).id ?? `at ${opts.gold}:${(gold[s] as ConlluSentence).line}`}`);
-  });
+  const sameWords = gold.length === pred.length && goldTrees.every((g, s) => sameStrings(g.words, (predTrees[s] as typeof g).words));
+  if (!sameWords) {
+    return `${out}\nThe words differ from gold: they are aligned by characters as conll18_ud_eval.py aligns them; the PUNCT-free and enhanced scores need the gold words.\n`;
+  }
   const official = attachmentScores(goldTrees, predTrees);
   const noPunct = attachmentScores(goldTrees, predTrees, excludeGoldPunct(goldTrees.map((t) => t.features?.upos ?? [])));
   const pct = (x: number): string => formatFixedC(100 * x, 2);
-  let out = formatConll18Rows(official);
   out += `\nExcluding words with gold UPOS PUNCT (${noPunct.words} of ${official.words} words): UAS ${pct(noPunct.uas)}  LAS ${pct(noPunct.las)}\n`;
+  out += `\nPer gold relation:\n${formatPerClassTable(relationClassTable(goldTrees, predTrees))}`;
   const hasDeps = gold.some((s) => s.tokens.some((t) => t.kind === 'word' && t.cells[8] !== '_'));
   if (hasDeps) {
     const graphOf = (s: ConlluSentence, file: string): ReturnType<typeof conlluToGraph> => {
@@ -138,6 +144,10 @@ function evalConllu(opts: EvalOptions): string {
   return out;
 }
 
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
 function evalSdp(opts: EvalOptions): string {
   const gold = parseSdp(readText(opts.gold), opts.gold);
   const pred = parseSdp(readText(opts.pred), opts.pred);
@@ -149,7 +159,8 @@ function evalSdp(opts: EvalOptions): string {
     if (p.id !== (gold[s] as SdpSentence).id) throw new InputError(opts.pred, p.line, `sentence #${p.id} where the gold file has #${(gold[s] as SdpSentence).id}`);
     checkAligned(g.words, (predGraphs[s] as typeof g).words, opts.pred, `#${p.id}`, `#${(gold[s] as SdpSentence).id}`);
   });
-  return [true, false].map((includeTop) => formatSdpBlock(sdpScores(goldGraphs, predGraphs, { includeTop }), includeTop, gold.length)).join('\n');
+  const blocks = [true, false].map((includeTop) => formatSdpBlock(sdpScores(goldGraphs, predGraphs, { includeTop }), includeTop, gold.length)).join('\n');
+  return `${blocks}\nPer arc label:\n${formatPerClassTable(arcLabelClassTable(goldGraphs, predGraphs))}`;
 }
 
 /**
@@ -221,7 +232,7 @@ export async function evalTagger(tagger: LoadedTagger, opts: EvalModelOptions): 
   const goldTags = gold.map((s) => s.tags);
   if (isSpanTask(tagger.description.task)) return formatConllevalReport(conllevalScore(goldTags, pred));
   const a = tokenAccuracy(goldTags, pred);
-  return formatAccuracyReport(a.correct, a.total);
+  return `${formatAccuracyReport(a.correct, a.total)}\nPer gold tag:\n${formatPerClassTable(tagClassTable(goldTags, pred))}`;
 }
 
 /**
@@ -241,13 +252,14 @@ export async function evalParser(parser: LoadedParser, opts: EvalModelOptions): 
       const pct = (x: number): string => formatFixedC(100 * x, 2);
       out += `\nExcluding words with gold UPOS PUNCT (${noPunct.words} of ${official.words} words): UAS ${pct(noPunct.uas)}  LAS ${pct(noPunct.las)}\n`;
     }
-    return out;
+    return `${out}\nPer gold relation:\n${formatPerClassTable(relationClassTable(gold, parses.trees))}`;
   }
   const gold = await loadGraphs(opts.dataHome, opts.data, opts.split);
   const parses = await predictParses(parser, gold);
   if (parses.kind !== 'graph') throw new Error('a graph model returned trees');
-  if (parser.graphMetric === 'ELAS') return formatEnhancedRows(enhancedScores(gold, parses.graphs));
-  return [true, false].map((includeTop) => formatSdpBlock(sdpScores(gold, parses.graphs, { includeTop }), includeTop, gold.length)).join('\n');
+  const labels = `\nPer arc label:\n${formatPerClassTable(arcLabelClassTable(gold, parses.graphs))}`;
+  if (parser.graphMetric === 'ELAS') return formatEnhancedRows(enhancedScores(gold, parses.graphs)) + labels;
+  return [true, false].map((includeTop) => formatSdpBlock(sdpScores(gold, parses.graphs, { includeTop }), includeTop, gold.length)).join('\n') + labels;
 }
 
 function oneOf<T extends string>(name: string, values: readonly T[]): (v: string) => T {

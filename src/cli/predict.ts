@@ -8,7 +8,7 @@ import { conlluToTagged, conlluToTree, conlluWithGraph, conlluWithTags, conlluWi
 import { parseSdp, sdpToGraph, sdpWithGraph, serializeSdp } from '../formats/sdp.js';
 import { absaWithTerms, parseAbsa, serializeAbsa, termsFromTags } from '../formats/absa-xml.js';
 import { convert } from '../formats/tag-schemes.js';
-import { tokenize } from '../formats/tokenize.js';
+import { tokenize, tokenizeText } from '../formats/tokenize.js';
 import type { Sentence } from '../formats/types.js';
 import { loadTagger, predictSentences, type LoadedTagger } from '../tasks/tagger/load.js';
 import { isParserBundle, loadParser, predictParses, type LoadedParser, type Parses } from '../tasks/dependency/load.js';
@@ -101,7 +101,7 @@ export async function runPredictFile(tagger: LoadedTagger, opts: PredictFileOpti
 export async function runPredictText(tagger: LoadedTagger, text: string): Promise<string> {
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
-  const words = lines.map((l) => tokenize(l).map((t) => t.text));
+  const words = lines.map((l) => tokenizeText(l).map((t) => t.text));
   const nonEmpty = words.map((w, i) => (w.length > 0 ? i : -1)).filter((i) => i >= 0);
   const tags = await predictSentences(tagger, nonEmpty.map((i) => ({ words: words[i] })));
   const byLine = new Map(nonEmpty.map((i, k) => [i, tags[k]]));
@@ -169,7 +169,7 @@ export async function runParseFile(parser: LoadedParser, opts: ParseFileOptions)
  */
 export async function runParseText(parser: LoadedParser, text: string): Promise<string> {
   if (parser.description.kind !== 'dependency') throw new UsageError(`model ${parser.dir} is a graph parser; raw text takes a dependency model (task dep) — parse a CoNLL-U or SDP file with --input`);
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/).map((line) => ({ line: line.trim(), words: tokenize(line).map((t) => t.text) }));
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/).map((line) => ({ line: line.trim(), words: tokenizeText(line).map((t) => t.text) }));
   const sentences = lines.filter((l) => l.words.length > 0);
   const parses = await predictParses(parser, sentences.map((l) => ({ words: l.words })));
   if (parses.kind !== 'dependency') throw new Error('a dependency model returned graphs');

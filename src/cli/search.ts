@@ -21,6 +21,7 @@ import { SEARCH_STRATEGIES, STRATEGIES, type SearchStrategy } from '../search/st
 import type { SearchRecord } from '../search/history.js';
 import type { RewardKind, RewardShaping } from '../search/reward.js';
 import { writeReport } from '../report/write-report.js';
+import { formatPerClassTable } from '../metrics/per-class.js';
 
 /** What a task factory needs to build a task model for a search. */
 export interface TaskRequest {
@@ -227,6 +228,10 @@ export async function executeSearch(
   try {
     const record = await runSearch(task, options, events, { resume, createFreshTask: () => createTask(request, run) });
     const report = writeReport([c.request.outDir], new Date().toISOString());
+    // The task holds the best checkpoint again: its per-class scores on test (dev without one).
+    const split = options.evaluateTest ? 'test' : 'dev';
+    const perClass = (await task.evaluate(split)).perClass;
+    if (perClass) io.stderr.write(`ace: best checkpoint per class on ${split}:\n${formatPerClassTable(perClass)}`);
     io.stderr.write(`ace: best dev ${record.metricName} ${record.final?.bestDevScore.toFixed(2)} · report ${report}\n`);
     return record;
   } finally {

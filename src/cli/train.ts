@@ -21,6 +21,7 @@ import { writeReport } from '../report/write-report.js';
 import { writeJsonAtomic } from '../util/atomic-fs.js';
 import { UsageError } from '../util/errors.js';
 import { cacheEventLogger, cliContext } from './context.js';
+import { formatPerClassTable } from '../metrics/per-class.js';
 
 export interface TrainFlags {
   task?: string;
@@ -306,7 +307,8 @@ export async function runTrain(flags: TrainFlags, stderr: NodeJS.WritableStream 
   await task.loadCheckpoint(join(out, 'model'));
   // A dataset without a test split (sdp-sample) reports none, rather than a score over no sentences.
   const hasTest = datasetSpec(data).files.test !== undefined;
-  const test = hasTest ? await task.evaluate('test').then((t) => t.score).catch(() => null) : null;
+  const testEval = hasTest ? await task.evaluate('test').catch(() => null) : null;
+  const test = testEval ? testEval.score : null;
   const seconds = progress.seconds + (performance.now() - started) / 1000;
   const summary: TrainSummary = { bestEpoch: best.epoch, bestDev: best.dev, test, metric: task.metricName, seconds, tokensPerSecond: progress.tokensPerSecond };
   writeJsonAtomic(join(out, TRAIN_FILES.results), {
@@ -314,6 +316,8 @@ export async function runTrain(flags: TrainFlags, stderr: NodeJS.WritableStream 
     ...(saved.initFrom !== undefined ? { initFrom: resolve(saved.initFrom) } : {}), ...summary,
   });
   const report = writeReport([out], new Date().toISOString());
+  const perClass = testEval ? testEval.perClass : (await task.evaluate('dev')).perClass;
+  if (perClass) stderr.write(`per class on ${testEval ? 'test' : 'dev'}:\n${formatPerClassTable(perClass)}`);
   stderr.write(`best dev ${task.metricName} ${best.dev.toFixed(2)} (epoch ${best.epoch})${test !== null ? ` · test ${test.toFixed(2)}` : ''} · model in ${join(out, 'model')} · report ${report}\n`);
   if ((task.metricName === 'ELAS' || task.metricName === 'LF') && data === saved.data) {
     stderr.write(`the arc threshold is σ > 0.5; \`ace calibrate --model ${join(out, 'model')} --data ${saved.data}\` tunes it on dev\n`);

@@ -8,33 +8,29 @@ import type { FloatArray } from './float-array.js';
 import { batchTreeShape, DEFAULT_TREE_DECODE_OPTIONS, ROOT_HEAD, type TreeDecodeOptions } from './tree.js';
 
 /**
- * Scratch tables for one sentence of up to n words, reused across calls. Spans are indexed [s * (n+1) + t], s ≤ t.
- * completeRight[s, t]: head s covers s..t; completeLeft[s, t]: head t covers s..t;
- * incomplete spans hold the arc s ↔ t and share one split table.
+ * Scratch tables for one sentence of up to n words, reused across calls: two (n+1)² float64 matrices, 16·(n+1)² bytes.
+ * Each packs two span tables, one per triangle: `complete[s·(n+1) + t]` (s < t) is the best complete span s..t headed
+ * by s (facing right) and `complete[t·(n+1) + s]` the one headed by t (facing left); `incomplete` likewise for the
+ * spans that hold the arc s ↔ t. Split points are not stored: backtracking recomputes the few it follows.
  */
 export class EisnerWorkspace {
-  completeRight = new Float64Array(0);
-  completeLeft = new Float64Array(0);
-  incompleteRight = new Float64Array(0);
-  incompleteLeft = new Float64Array(0);
-  splitCompleteRight = new Int32Array(0);
-  splitCompleteLeft = new Int32Array(0);
-  splitIncomplete = new Int32Array(0);
+  complete = new Float64Array(0);
+  incomplete = new Float64Array(0);
   stack = new Int32Array(0);
 
   ensure(n: number): void {
     const cells = (n + 1) * (n + 1);
-    if (this.completeRight.length >= cells) return;
-    this.completeRight = new Float64Array(cells);
-    this.completeLeft = new Float64Array(cells);
-    this.incompleteRight = new Float64Array(cells);
-    this.incompleteLeft = new Float64Array(cells);
-    this.splitCompleteRight = new Int32Array(cells);
-    this.splitCompleteLeft = new Int32Array(cells);
-    this.splitIncomplete = new Int32Array(cells);
+    if (this.complete.length >= cells) return;
+    this.complete = new Float64Array(cells);
+    this.incomplete = new Float64Array(cells);
     // A derivation has about 3n split spans and as many trivial ones; the stack never holds more than all of them.
     this.stack = new Int32Array(3 * (8 * n + 8));
   }
+}
+
+/** Bytes of the tables `eisner` allocates for a sentence of n words (what a memory limit should count). */
+export function eisnerTableBytes(n: number): number {
+  return 16 * (n + 1) * (n + 1);
 }
 
 export interface EisnerOptions extends TreeDecodeOptions {
@@ -45,6 +41,48 @@ const COMPLETE_RIGHT = 0;
 const COMPLETE_LEFT = 1;
 const INCOMPLETE_RIGHT = 2;
 const INCOMPLETE_LEFT = 3;
+
+/** Best split of the incomplete span s..t: a right-facing complete s..r and a left-facing complete r+1..t. */
+function incompleteSplit(c: Float64Array, size: number, s: number, t: number): { best: number; arg: number } {
+  let best = -Infinity;
+  let arg = s;
+  for (let r = s; r < t; r++) {
+    const v = c[s * size + r] + c[t * size + r + 1];
+    if (v > best) {
+      best = v;
+      arg = r;
+    }
+  }
+  return { best, arg };
+}
+
+/** Best split of the left-facing complete span s..t (head t): a complete left s..r, then the incomplete arc t → r. */
+function completeLeftSplit(c: Float64Array, inc: Float64Array, size: number, s: number, t: number): { best: number; arg: number } {
+  let best = -Infinity;
+  let arg = s;
+  for (let r = s; r < t; r++) {
+    const v = c[r * size + s] + inc[t * size + r];
+    if (v > best) {
+      best = v;
+      arg = r;
+    }
+  }
+  return { best, arg };
+}
+
+/** Best split of the right-facing complete span s..t (head s): the incomplete arc s → r, then a complete right r..t. */
+function completeRightSplit(c: Float64Array, inc: Float64Array, size: number, s: number, t: number): { best: number; arg: number } {
+  let best = -Infinity;
+  let arg = t;
+  for (let r = s + 1; r <= t; r++) {
+    const v = inc[s * size + r] + c[r * size + t];
+    if (v > best) {
+      best = v;
+      arg = r;
+    }
+  }
+  return { best, arg };
+}
 
 /**
  * Decode one sentence: scores[o + d * stride + h] for d, h in 0..n; heads written to out[oo .. oo + n].
@@ -64,70 +102,27 @@ function decodeInto(
   if (n === 0) return;
   ws.ensure(n);
   const size = n + 1;
-  const cr = ws.completeRight;
-  const cl = ws.completeLeft;
-  const ir = ws.incompleteRight;
-  const il = ws.incompleteLeft;
-  const bcr = ws.splitCompleteRight;
-  const bcl = ws.splitCompleteLeft;
-  const bi = ws.splitIncomplete;
-  for (let s = 0; s < size; s++) {
-    cr[s * size + s] = 0;
-    cl[s * size + s] = 0;
-  }
+  const c = ws.complete;
+  const inc = ws.incomplete;
+  for (let s = 0; s < size; s++) c[s * size + s] = 0;
   for (let w = 1; w <= n; w++) {
     for (let s = 0; s + w <= n; s++) {
       const t = s + w;
-      const st = s * size + t;
-      // Incomplete spans: a right-facing complete s..r meets a left-facing complete r+1..t, joined by the arc.
-      let best = -Infinity;
-      let arg = s;
-      for (let r = s; r < t; r++) {
-        const v = cr[s * size + r] + cl[(r + 1) * size + t];
-        if (v > best) {
-          best = v;
-          arg = r;
-        }
-      }
-      bi[st] = arg;
-      ir[st] = best + scores[o + t * stride + s];
-      il[st] = s === 0 ? -Infinity : best + scores[o + s * stride + t]; // the root is nobody's dependent
-      // Complete left (head t): a complete left s..r, then the incomplete arc t → r.
-      best = -Infinity;
-      arg = s;
-      for (let r = s; r < t; r++) {
-        const v = cl[s * size + r] + il[r * size + t];
-        if (v > best) {
-          best = v;
-          arg = r;
-        }
-      }
-      cl[st] = best;
-      bcl[st] = arg;
-      // Complete right (head s): the incomplete arc s → r, then a complete right r..t.
-      best = -Infinity;
-      arg = t;
-      if (!(singleRoot && s === 0 && t < n)) {
-        for (let r = s + 1; r <= t; r++) {
-          const v = ir[s * size + r] + cr[r * size + t];
-          if (v > best) {
-            best = v;
-            arg = r;
-          }
-        }
-      }
-      cr[st] = best;
-      bcr[st] = arg;
+      const joined = incompleteSplit(c, size, s, t).best;
+      inc[s * size + t] = joined + scores[o + t * stride + s];
+      inc[t * size + s] = s === 0 ? -Infinity : joined + scores[o + s * stride + t]; // the root is nobody's dependent
+      c[t * size + s] = completeLeftSplit(c, inc, size, s, t).best;
+      c[s * size + t] = singleRoot && s === 0 && t < n ? -Infinity : completeRightSplit(c, inc, size, s, t).best;
     }
   }
-  if (!(cr[n] > -Infinity)) throw new RangeError(`no projective tree over ${n} words has a finite score`);
+  if (!(c[n] > -Infinity)) throw new RangeError(`no projective tree over ${n} words has a finite score`);
   backtrack(ws, n, out, oo);
 }
 
-/** Follow the split tables from the full span 0..n, writing each arc's head. */
+/** Follow the best splits from the full span 0..n (recomputed from the tables, as the forward pass chose them), writing each arc's head. */
 function backtrack(ws: EisnerWorkspace, n: number, out: Int32Array, oo: number): void {
   const size = n + 1;
-  const stack = ws.stack;
+  const { complete: c, incomplete: inc, stack } = ws;
   let top = 0;
   stack[top++] = COMPLETE_RIGHT;
   stack[top++] = 0;
@@ -137,20 +132,19 @@ function backtrack(ws: EisnerWorkspace, n: number, out: Int32Array, oo: number):
     const s = stack[--top];
     const kind = stack[--top];
     if (s === t) continue;
-    const st = s * size + t;
     // Push the two sub-spans each span splits into (kind, s, t triples).
     if (kind === COMPLETE_RIGHT) {
-      const r = ws.splitCompleteRight[st];
+      const r = completeRightSplit(c, inc, size, s, t).arg;
       top = push(stack, top, INCOMPLETE_RIGHT, s, r);
       top = push(stack, top, COMPLETE_RIGHT, r, t);
     } else if (kind === COMPLETE_LEFT) {
-      const r = ws.splitCompleteLeft[st];
+      const r = completeLeftSplit(c, inc, size, s, t).arg;
       top = push(stack, top, COMPLETE_LEFT, s, r);
       top = push(stack, top, INCOMPLETE_LEFT, r, t);
     } else {
       if (kind === INCOMPLETE_RIGHT) out[oo + t] = s;
       else out[oo + s] = t;
-      const r = ws.splitIncomplete[st];
+      const r = incompleteSplit(c, size, s, t).arg;
       top = push(stack, top, COMPLETE_RIGHT, s, r);
       top = push(stack, top, COMPLETE_LEFT, r + 1, t);
     }

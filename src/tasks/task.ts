@@ -1,6 +1,7 @@
 // THE interface the search sees: a task model that trains episode by episode on a selection of candidates.
 import type { Split } from '../datasets/split.js';
 import type { PartialLoad } from '../engine/index.js';
+import type { PerClassTable } from '../metrics/per-class.js';
 
 /** Re-exported so task code keeps one import for the interface and its split type. */
 export type { Split };
@@ -29,6 +30,8 @@ export interface Evaluation {
   score: number;
   /** Further figures (precision, recall, UAS, per-type F1 ...). */
   details: Record<string, number>;
+  /** Scores per class (span type, gold tag, gold relation, arc label), for the end-of-run table. */
+  perClass?: PerClassTable;
 }
 
 /**

@@ -53,17 +53,47 @@ const conllu = (heads: number[], rels: string[]): string =>
   ['They', 'were', 'seen', '.'].map((w, i) => `${i + 1}\t${w}\t_\t${i === 3 ? 'PUNCT' : 'X'}\t_\t_\t${heads[i]}\t${rels[i]}\t_\t_`).join('\n') +
   '\n\n';
 
-test('conllu: CoNLL 2018 UAS/LAS rows and the punctuation-excluded line', () => {
+test('conllu: the CoNLL 2018 table (conll18_ud_eval.py -v) and the punctuation-excluded line', () => {
   const gold = file('gold.conllu', conllu([3, 3, 0, 3], ['nsubj:pass', 'aux:pass', 'root', 'punct']));
   const pred = file('pred.conllu', conllu([3, 3, 0, 2], ['nsubj', 'aux', 'root', 'punct']));
+  // Same words: everything but the '.' head is right; CLAS, MLAS and BLEX count the content words They and seen.
+  const full = (name: string): string => `${name.padEnd(11)}|    100.00 |    100.00 |    100.00 |\n`;
+  const aligned = (name: string, x: string): string => `${name.padEnd(11)}|${x.padStart(10)} |${x.padStart(10)} |${x.padStart(10)} |${x.padStart(10)}\n`;
   assert.equal(
     runEval({ format: 'conllu', gold, pred }),
     'Metric     | Precision |    Recall |  F1 Score | AligndAcc\n' +
       '-----------+-----------+-----------+-----------+-----------\n' +
-      'UAS        |     75.00 |     75.00 |     75.00 |     75.00\n' +
-      'LAS        |     75.00 |     75.00 |     75.00 |     75.00\n' +
-      '\nExcluding words with gold UPOS PUNCT (3 of 4 words): UAS 100.00  LAS 100.00\n',
+      full('Tokens') + full('Sentences') + full('Words') +
+      ['UPOS', 'XPOS', 'UFeats', 'AllTags', 'Lemmas'].map((m) => aligned(m, '100.00')).join('') +
+      aligned('UAS', '75.00') + aligned('LAS', '75.00') +
+      ['CLAS', 'MLAS', 'BLEX'].map((m) => aligned(m, '100.00')).join('') +
+      '\nExcluding words with gold UPOS PUNCT (3 of 4 words): UAS 100.00  LAS 100.00\n' +
+      '\nPer gold relation:\n' +
+      'relation    words     UAS     LAS\n' +
+      '----------  -----  ------  ------\n' +
+      'aux:pass        1  100.00  100.00\n' +
+      'nsubj:pass      1  100.00  100.00\n' +
+      'punct           1    0.00    0.00\n' +
+      'root            1  100.00  100.00\n',
   );
+});
+
+test('conllu: a system\'s own tokenization and sentence split are aligned by characters, not refused', () => {
+  const row = (id: number, form: string, head: number, rel: string): string => `${id}\t${form}\t_\tX\t_\t_\t${head}\t${rel}\t_\t_`;
+  const gold = file('tok-gold.conllu', [row(1, 'They', 2, 'nsubj'), row(2, "can't", 0, 'root'), row(3, '.', 2, 'punct'), '', row(1, 'Go', 0, 'root'), row(2, '!', 1, 'punct'), '', ''].join('\n'));
+  // One sentence, "can't" split in two, "." glued to "Go".
+  const pred = file('tok-pred.conllu', [row(1, 'They', 2, 'nsubj'), row(2, 'ca', 0, 'root'), row(3, "n't", 2, 'advmod'), row(4, '.Go', 2, 'punct'), row(5, '!', 4, 'punct'), '', ''].join('\n'));
+  const report = runEval({ format: 'conllu', gold, pred });
+  const cells = (name: string): string[] => (new RegExp(`^${name} +\\|(.*)$`, 'm').exec(report)?.[1] ?? '').split('|').map((c) => c.trim());
+  // Tokens: They and ! of 5 gold, 5 system. Sentences: none equal. Words: They and ! align.
+  assert.deepEqual(cells('Tokens').slice(0, 3), ['40.00', '40.00', '40.00']);
+  assert.deepEqual(cells('Sentences').slice(0, 3), ['0.00', '0.00', '0.00']);
+  assert.deepEqual(cells('Words').slice(0, 3), ['40.00', '40.00', '40.00']);
+  // They's head can't is not aligned; ! hangs from the aligned-to-nothing .Go in the system.
+  assert.deepEqual(cells('UAS'), ['0.00', '0.00', '0.00', '0.00']);
+  assert.match(report, /The words differ from gold: they are aligned by characters/);
+  const other = file('tok-other.conllu', [row(1, 'Them', 0, 'root'), '', ''].join('\n'));
+  assert.throws(() => runEval({ format: 'conllu', gold, pred: other }), (e: unknown) => e instanceof InputError && e.file === other && /from non-space character 4, gold has 'ycan't\.Go!', this file 'm'/.test(e.problem));
 });
 
 test('sdp: blocks with and without top arcs', { skip: dataSkip() }, () => {

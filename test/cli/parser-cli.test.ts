@@ -84,6 +84,9 @@ test('ace train --task dep|sdp writes a parser bundle, a JSONL log and results (
   const sdpModel = JSON.parse(readFileSync(join(root, 'sdp', 'model', 'model.json'), 'utf8')) as { architecture: { arcMlp: number; relMlp: number } };
   assert.deepEqual([sdpModel.architecture.arcMlp, sdpModel.architecture.relMlp], [32, 24]);
   assert.match(trainLog.join(''), /dev LAS/);
+  // The end of each run: a per-class table, on test where the data has one (EWT), else on dev (the SDP sample).
+  assert.match(trainLog.join(''), /per class on test:\nrelation +words +UAS +LAS\n-+ +-+ +-+ +-+\npunct +\d+ +\d+\.\d\d +\d+\.\d\d\n/);
+  assert.match(trainLog.join(''), /per class on dev:\nlabel +gold +predicted +correct +LP +LR +LF\n/);
 });
 
 test('ace train refuses flags of the other model kind', { skip }, async () => {
@@ -124,7 +127,9 @@ test('ace predict --input on CoNLL-U: only HEAD/DEPREL change, trees validate, a
   const parser = await loadParser(depBundle, { cacheDir, backend: getBackend() });
   const parses = await predictParses(parser, goldSents.map(conlluToTree));
   assert.equal(parses.kind, 'dependency');
-  if (parses.kind === 'dependency') assert.ok(report.startsWith(formatConll18Rows(attachmentScores(goldSents.map(conlluToTree), parses.trees))));
+  // Gold words: the table's UAS and LAS rows are the gold-tokenization rows of the in-memory predictions.
+  const rowsOf = (text: string): string[] => text.split('\n').filter((l) => /^(UAS|LAS) /.test(l));
+  if (parses.kind === 'dependency') assert.deepEqual(rowsOf(report), rowsOf(formatConll18Rows(attachmentScores(goldSents.map(conlluToTree), parses.trees))));
   await parser.dispose();
 });
 
@@ -142,6 +147,20 @@ test('ace predict --text with a dependency model prints one valid CoNLL-U tree p
   const parser = await loadParser(depBundle, { cacheDir, backend: getBackend() });
   assert.equal(await runParseText(parser, '\n  \n'), '');
   await parser.dispose();
+});
+
+test('raw text → ace predict --text → CoNLL-U file → ace eval --format conllu scores against gold on our own tokenization', { skip }, async () => {
+  const gold = file('dev30.conllu', firstSentences(join(home, 'ud-english-ewt', 'en_ewt-ud-dev.conllu'), 30));
+  // The raw text is each gold sentence's `# text` line, one sentence per line.
+  const text = parseConllu(readFileSync(gold, 'utf8'), gold).map((s) => /^# text = (.*)$/.exec(s.comments.find((c) => c.startsWith('# text = ')) ?? '')?.[1] ?? '').join('\n');
+  const pred = file('dev30.text.conllu', await runCommand(registerPredict, ['predict', '--model', depBundle, '--text', text, '--cache-dir', cacheDir]));
+  const report = await runCommand(registerEval, ['eval', '--format', 'conllu', '--gold', gold, '--pred', pred]);
+  const f1 = (name: string): number => Number(new RegExp(`^${name} +\\|[^|]+\\|[^|]+\\| +([0-9.]+) \\|`, 'm').exec(report)?.[1]);
+  for (const m of ['Tokens', 'Sentences', 'Words', 'UPOS', 'Lemmas', 'UAS', 'LAS', 'CLAS', 'MLAS', 'BLEX']) assert.ok(Number.isFinite(f1(m)), `${m} row in\n${report}`);
+  // One line per gold sentence: the sentences are the gold ones; most tokens match the treebank's.
+  assert.equal(f1('Sentences'), 100);
+  assert.ok(f1('Tokens') >= 90 && f1('Tokens') <= 100, `Tokens F1 ${f1('Tokens')}`);
+  assert.ok(f1('LAS') <= f1('UAS') && f1('UAS') <= f1('Words'));
 });
 
 test('ace eval --model on a dependency bundle prints the CoNLL 2018 UAS/LAS rows', { skip }, async () => {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getBackend } from '../../src/engine/backend/select.js';
 import { parseAbsa, termsFromTags } from '../../src/formats/absa-xml.js';
-import { tokenize } from '../../src/formats/tokenize.js';
+import { tokenize, tokenizeText } from '../../src/formats/tokenize.js';
 import { createTaggerTask } from '../../src/tasks/tagger/create.js';
 import { loadTagger, predictSentences, type LoadedTagger } from '../../src/tasks/tagger/load.js';
 import { register as registerPredict, runPredictFile, runPredictText } from '../../src/cli/predict.js';
@@ -138,7 +138,7 @@ test('--text prints one word/TAG token per word, one line per input line', { ski
   assert.equal(lines.length, 3);
   assert.equal(lines[1], '');
   text.split('\n').slice(0, 3).forEach((l, i) => {
-    const words = tokenize(l).map((t) => t.text);
+    const words = tokenizeText(l).map((t) => t.text);
     const toks = lines[i] === '' ? [] : lines[i].split(' ');
     assert.equal(toks.length, words.length);
     toks.forEach((tok, j) => assert.match(tok, new RegExp(`^${words[j].replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/(O|[BI]-[A-Z]+)$`)));

@@ -136,3 +136,20 @@ test('--data FILE trains on your own files: format and columns guessed, --dev/--
   await assert.rejects(runTrain({ ...base, data: join(dir, 'missing.txt'), out: join(root, 'x2') }, sink), usage(/is neither a dataset .* nor a file/));
   await assert.rejects(runTrain({ ...base, data: train, dev: ewt, out: join(root, 'x3') }, sink), usage(/reads as conllu, the train file .* as conll/));
 });
+
+test('ace train ends with the per-class table of its test split (span types for chunking)', { skip }, async () => {
+  let log = '';
+  const capture = new Writable({
+    write: (c: Buffer | string, _e, done) => {
+      log += String(c);
+      done();
+    },
+  });
+  const out = join(root, 'per-class');
+  const summary = await runTrain(flags(out, { epochs: '1' }), capture);
+  const table = /per class on test:\n(type +gold +predicted +correct +precision +recall +F1\n[- ]+\n(?:[A-Z]+ +\d+ +\d+ +\d+ +[\d.]+ +[\d.]+ +[\d.]+\n)+)/.exec(log);
+  assert.ok(table, log);
+  // Every chunk type of the test slice has a row; NP, the most frequent, comes first.
+  assert.match(table[1] as string, /-\nNP +\d+/);
+  assert.ok(summary.test !== null);
+});

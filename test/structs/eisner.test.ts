@@ -3,9 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/util/rng.js';
-import { eisner, eisnerBatch, EisnerWorkspace } from '../../src/structs/eisner.js';
+import { eisner, eisnerBatch, eisnerTableBytes, EisnerWorkspace } from '../../src/structs/eisner.js';
 import { isProjective, isTree, treeScore } from '../../src/structs/tree.js';
 import { bruteBest, randomScores } from './brute-trees.js';
+import { decodePeakMib } from './decode-memory.js';
 
 test('Eisner finds the best projective tree (brute force, n ≤ 6, with and without single root)', () => {
   const rng = new Rng(11);
@@ -57,4 +58,15 @@ test('Eisner on a longer sentence returns a valid projective single-root tree', 
   const n = 80;
   const heads = eisner(randomScores(rng, n, 1), n);
   assert.ok(isTree(heads, true) && isProjective(heads), 'well-formed projective tree');
+});
+
+test('Eisner keeps two float64 tables of (n+1)² cells and no split tables: 16 bytes per pair', () => {
+  const n = 700;
+  assert.equal(eisnerTableBytes(n), 16 * 701 * 701);
+  const ws = new EisnerWorkspace();
+  eisner(randomScores(new Rng(15), n, 1), n, { workspace: ws });
+  assert.equal(ws.complete.byteLength + ws.incomplete.byteLength, eisnerTableBytes(n));
+  // The tables are 7.5 MiB; four float64 and three int32 tables (44 bytes per pair) were 20.6 MiB.
+  const rise = decodePeakMib('eisner', n);
+  assert.ok(rise < 12, `peak RSS rose ${rise.toFixed(1)} MiB while decoding`);
 });

@@ -7,6 +7,8 @@ import { chuLiuEdmonds, mst, mstBatch } from '../../src/structs/mst.js';
 import { eisner } from '../../src/structs/eisner.js';
 import { isProjective, isTree, treeScore } from '../../src/structs/tree.js';
 import { bruteBest, randomScores } from './brute-trees.js';
+import { decodePeakMib } from './decode-memory.js';
+import { referenceArborescence } from './reference-cle.js';
 
 test('MST finds the best tree (brute force, n ≤ 6, with and without single root)', () => {
   const rng = new Rng(21);
@@ -81,4 +83,28 @@ test('batched MST equals per-sentence decoding and pads with −1', () => {
     assert.deepEqual(Array.from(heads.subarray(b * size, b * size + n + 1)), Array.from(mst(single, n)), `sentence ${b}`);
     for (let i = n + 1; i < size; i++) assert.equal(heads[b * size + i], -1);
   }
+});
+
+test('chuLiuEdmonds gives the textbook recursive contraction\'s tree on random dense graphs with many cycles', () => {
+  const rng = new Rng(24);
+  let cyclic = 0;
+  for (const m of [3, 5, 9, 17, 40, 90]) {
+    for (let trial = 0; trial < 8; trial++) {
+      const w = new Float64Array(m * m);
+      for (let i = 0; i < w.length; i++) w[i] = rng.normal();
+      const want = referenceArborescence(w, m, 0);
+      // Greedy heads with a cycle: the case contractions are for.
+      const greedy = Array.from({ length: m }, (_, d) => (d === 0 ? -1 : [...Array(m).keys()].filter((h) => h !== d).reduce((a, b) => (w[d * m + b] > w[d * m + a] ? b : a))));
+      if (!isTree(Int32Array.from(greedy))) cyclic++;
+      assert.deepEqual(Array.from(chuLiuEdmonds(w, m, 0)), Array.from(want), `m=${m} trial=${trial}`);
+    }
+  }
+  assert.ok(cyclic >= 30, `${cyclic} of 48 graphs had a greedy cycle`);
+});
+
+test('MST reads the scores in place: decoding 1 200 words of random scores takes O(n) memory beyond them', () => {
+  // The scores are 5.5 MiB of float32; a float64 copy alone would be 11 MiB, and one per contraction level far more
+  // (1 GiB before the decoder read them in place). The O(n) arrays are small; the rest is the engine's own growth.
+  const rise = decodePeakMib('mst', 1200);
+  assert.ok(rise < 8, `peak RSS rose ${rise.toFixed(1)} MiB while decoding`);
 });

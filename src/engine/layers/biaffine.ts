@@ -80,7 +80,8 @@ export class Biaffine implements Module {
     this.backend.sgemm(false, false, rows, k * n2, n1, 1, this.xa, n1, this.weight.value, k * n2, 0, this.xw, k * n2);
     const t = maxLen;
     this.s = grow(this.s, batch * t * t * k);
-    this.tmp = grow(this.tmp, t * k * t);
+    // A one-output biaffine writes each item's scores in place; only several outputs need the permutation buffer.
+    if (k > 1) this.tmp = grow(this.tmp, t * k * t);
     for (let b = 0; b < batch; b++) {
       const out = k === 1 ? this.s.subarray(b * t * t) : this.tmp;
       this.backend.sgemm(false, true, t * k, t, n2, 1, this.xw.subarray(b * t * k * n2), n2, this.ya.subarray(b * t * n2), n2, 0, out, t);

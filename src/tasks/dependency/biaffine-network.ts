@@ -42,7 +42,8 @@ export interface ParserScores {
    * Label scores of the given arcs only: cells[m] = (b·T + dependent)·T + head (the index of the arc in `arc`) →
    * s_rel [m, numLabels], a layer-owned view valid until the next call or forward. Only the arcs a loss or a decoder
    * reads are scored (training: the gold arcs), not all T² pairs. The network's backward takes ∂L/∂s_rel for the
-   * arcs of the last call (in training, call it at most once per forward). `cells` is kept by reference.
+   * arcs of the last call (in training, call it at most once per forward). `cells` is kept by reference. After a
+   * forward with `training` false the arcs are scored in chunks of bounded memory and backward takes no ∂s_rel.
    */
   relAt(cells: Int32Array): Float32Array;
 }
@@ -73,6 +74,9 @@ export class BiaffineNetwork {
   private relX: Float32Array = new Float32Array(0);
   private relY: Float32Array = new Float32Array(0);
   private relArcs = 0;
+  /** Whether the last forward was a training one (label scores then keep what backward needs). */
+  private training = false;
+  private relOut: Float32Array = new Float32Array(0);
   /** Counts forwards, so that a stale ParserScores.relAt (from an earlier forward) fails instead of mixing batches. */
   private generation = 0;
   private dx: Float32Array = new Float32Array(0);
@@ -152,6 +156,7 @@ export class BiaffineNetwork {
     this.relX = rd;
     this.relY = rh;
     this.relArcs = -1;
+    this.training = training;
     const generation = ++this.generation;
     const relAt = (cells: Int32Array): Float32Array => {
       if (generation !== this.generation) throw new Error('ParserScores.relAt after a later forward of the network');
@@ -171,8 +176,24 @@ export class BiaffineNetwork {
       dep[i] = row;
       head[i] = row - (row % size) + (c % size);
     }
-    this.relArcs = m;
-    return this.relAttn.forwardPairs(this.relX, this.relY, batch * size, dep, head);
+    const rows = batch * size;
+    if (this.training) {
+      this.relArcs = m;
+      return this.relAttn.forwardPairs(this.relX, this.relY, rows, dep, head);
+    }
+    // Inference: the pairs go through in chunks, so the layer's per-pair buffers (labels × (relMlp + 1) floats each)
+    // stay near REL_CHUNK_FLOATS however many arcs a long sentence has; there is no backward to keep them for.
+    this.relArcs = -1;
+    const k = this.dims.numLabels;
+    const chunk = Math.max(1, Math.floor(REL_CHUNK_FLOATS / (k * (this.dims.relMlp + 1))));
+    if (m <= chunk) return this.relAttn.forwardPairs(this.relX, this.relY, rows, dep, head);
+    if (this.relOut.length < m * k) this.relOut = new Float32Array(m * k);
+    const out = this.relOut.subarray(0, m * k);
+    for (let a = 0; a < m; a += chunk) {
+      const b = Math.min(m, a + chunk);
+      out.set(this.relAttn.forwardPairs(this.relX, this.relY, rows, dep.subarray(a, b), head.subarray(a, b)), a * k);
+    }
+    return out;
   }
 
   /**
@@ -215,6 +236,9 @@ export class BiaffineNetwork {
     return this.proj.backward(dh);
   }
 }
+
+/** Floats of the label biaffine's per-pair buffers at inference (16 MiB): the size of one chunk of scored arcs. */
+const REL_CHUNK_FLOATS = 2 ** 22;
 
 function addInto(dst: Float32Array, src: Float32Array): void {
   for (let i = 0; i < dst.length; i++) dst[i] += src[i];

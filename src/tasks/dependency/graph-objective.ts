@@ -3,6 +3,7 @@ import type { Backend } from '../../engine/backend/backend.js';
 import { sigmoidBinaryCrossEntropy, softmaxCrossEntropy } from '../../engine/index.js';
 import type { GraphArc, GraphSentence } from '../../formats/types.js';
 import { enhancedScores, sdpScores } from '../../metrics/graph.js';
+import { arcLabelClassTable } from '../../metrics/per-class.js';
 import type { Evaluation } from '../task.js';
 import type { ParserScores } from './biaffine-network.js';
 import type { ObjectiveLoss, ParserObjective } from './parser-objective.js';
@@ -149,6 +150,11 @@ export class GraphObjective implements ParserObjective<GraphSentence, PredictedG
     return { loss: (1 - lambda) * edge.loss + lambda * label.loss, dArc, dRel };
   }
 
+  /** Nothing beyond the arc scores grows with n² (the kept arcs are a few per word, unless the threshold keeps all). */
+  decodeBytes(): number {
+    return 0;
+  }
+
   decode(scores: ParserScores, labels: readonly string[]): PredictedGraph[] {
     const { batch, size: t, lengths, arc } = scores;
     const k = labels.length;
@@ -189,12 +195,13 @@ export class GraphObjective implements ParserObjective<GraphSentence, PredictedG
   }
 
   evaluate(gold: readonly GraphSentence[], pred: readonly PredictedGraph[]): Evaluation {
+    const perClass = arcLabelClassTable(gold, pred);
     if (this.options.metric === 'ELAS') {
       const r = enhancedScores(gold, pred);
-      return { score: 100 * r.elas.f1, details: { ELAS: 100 * r.elas.f1, EULAS: 100 * r.eulas.f1, precision: 100 * r.elas.precision, recall: 100 * r.elas.recall } };
+      return { score: 100 * r.elas.f1, details: { ELAS: 100 * r.elas.f1, EULAS: 100 * r.eulas.f1, precision: 100 * r.elas.precision, recall: 100 * r.elas.recall }, perClass };
     }
     const r = sdpScores(gold, pred);
-    return { score: 100 * r.labeled.f1, details: { LF: 100 * r.labeled.f1, UF: 100 * r.unlabeled.f1, LP: 100 * r.labeled.precision, LR: 100 * r.labeled.recall } };
+    return { score: 100 * r.labeled.f1, details: { LF: 100 * r.labeled.f1, UF: 100 * r.unlabeled.f1, LP: 100 * r.labeled.precision, LR: 100 * r.labeled.recall }, perClass };
   }
 
   /** An arc survives when more than half of the models predict it; it takes the label most of them gave (ties: earliest). */

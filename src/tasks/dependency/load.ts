@@ -11,7 +11,7 @@ import { prepareFrozenSources } from '../shared/frozen-sources.js';
 import type { FrozenRows } from '../shared/input-blocks.js';
 import { objectiveFor, type AnyParserObjective } from './objective-for.js';
 import type { GraphMetric, PredictedGraph } from './graph-objective.js';
-import { PARSER_BUNDLE_FORMAT, Parser, readParserDescription, type ParserDescription } from './parser.js';
+import { checkSentenceMemory, PARSER_BUNDLE_FORMAT, Parser, readParserDescription, type ParserDescription } from './parser.js';
 import type { PredictedTree } from './tree-objective.js';
 
 /** The `format` field Parser.save writes into model.json (a tagger bundle says 'ace-ts/tagger'). */
@@ -106,8 +106,9 @@ export async function predictParses(parser: LoadedParser, sentences: readonly Se
     if (i >= 0) throw new UsageError(`model ${parser.dir} reads the input column "${column}", which sentence ${sentences[i].id ?? i + 1} lacks`);
   }
   const selection = parser.description.selection;
-  const sources = await frozenSourcesFor(parser, sentences);
   const o = parser.objective;
+  checkSentenceMemory(o, sentences);
+  const sources = await frozenSourcesFor(parser, sentences);
   if (o.kind === 'graph') return { kind: 'graph', graphs: sentences.length === 0 ? [] : parser.predict(o, sentences, sources, selection) };
   return { kind: 'dependency', trees: sentences.length === 0 ? [] : parser.predict(o, sentences, sources, selection) };
 }

@@ -36,5 +36,8 @@ export interface ParserObjective<G extends Sentence, P, C> {
   vote(predictions: readonly (readonly P[])[], lengths: readonly number[]): P[];
 }
 
-/** What prediction needs of an objective: the structure it decodes and the decoding itself. */
-export type ParserDecoder<P> = Pick<ParserObjective<Sentence, P, unknown>, 'kind' | 'decode'>;
+/**
+ * What prediction needs of an objective: the structure it decodes and the decoding itself, and the bytes its
+ * decoder allocates for a sentence of n words beyond the arc scores (none when absent), for the memory limit.
+ */
+export type ParserDecoder<P> = Pick<ParserObjective<Sentence, P, unknown>, 'kind' | 'decode'> & { decodeBytes?(words: number): number };

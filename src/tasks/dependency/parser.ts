@@ -5,7 +5,7 @@ import type { Backend } from '../../engine/backend/backend.js';
 import type { Param, PartialLoad } from '../../engine/index.js';
 import type { Candidate, CandidateSpec } from '../../embeddings/candidate.js';
 import type { Sentence } from '../../formats/types.js';
-import { InputError } from '../../util/errors.js';
+import { InputError, UsageError } from '../../util/errors.js';
 import { Rng } from '../../util/rng.js';
 import { InputBlocks, type BatchRef, type BlockVocabs, type FrozenRows } from '../shared/input-blocks.js';
 import { BiaffineNetwork, type ParserScores } from './biaffine-network.js';
@@ -30,6 +30,36 @@ export const PARSER_BUNDLE_FORMAT = 'ace-ts/parser';
 
 /** Tokens per batch when predicting (no gradients kept, so larger than training batches would be fine too). */
 export const PREDICT_TOKEN_BUDGET = 5000;
+
+/**
+ * The most one sentence may take for its (n+1)² float32 arc scores plus its decoder's tables: 1 GiB, i.e. 16 383
+ * words with MST, 7 326 with Eisner (whose tables add 16 bytes per pair). Everything else prediction holds grows
+ * linearly with the sentence, so at this limit a parse stays under ~2 GB of memory.
+ */
+export const SENTENCE_MEMORY_LIMIT = 2 ** 30;
+
+/** Bytes the arc scores and `decoder` take for one sentence of n words. */
+export function sentenceParseBytes(decoder: Pick<ParserDecoder<unknown>, 'decodeBytes'>, n: number): number {
+  return 4 * (n + 1) * (n + 1) + (decoder.decodeBytes?.(n) ?? 0);
+}
+
+const gib = (bytes: number): string => `${(bytes / 2 ** 30).toFixed(2)} GiB`;
+
+/**
+ * Refuses, before anything is allocated, a sentence whose parse would pass `limit` bytes (see SENTENCE_MEMORY_LIMIT),
+ * naming it by id (or 1-based position) and saying how many words fit.
+ */
+export function checkSentenceMemory(decoder: Pick<ParserDecoder<unknown>, 'decodeBytes'>, sentences: readonly Sentence[], limit = SENTENCE_MEMORY_LIMIT): void {
+  sentences.forEach((s, i) => {
+    const n = s.words.length;
+    const bytes = sentenceParseBytes(decoder, n);
+    if (bytes <= limit) return;
+    let fit = Math.floor(Math.sqrt(limit / 4)) - 1;
+    while (fit > 0 && sentenceParseBytes(decoder, fit) > limit) fit--;
+    const name = s.id !== undefined ? `sentence ${s.id} (number ${i + 1})` : `sentence ${i + 1}`;
+    throw new UsageError(`${name} has ${n} words: parsing it needs ${gib(bytes)}, over the limit of ${gib(limit)} for one sentence (${fit} words with this model); split it into shorter sentences`);
+  });
+}
 
 /** Input blocks + biaffine network + labels. Training lives in ParserTask; this part also serves prediction. */
 export class Parser {
@@ -84,9 +114,10 @@ export class Parser {
   /** Predictions for sentences whose frozen rows come from `sources` (one per candidate, null for trainable ones). */
   predict<P>(
     objective: ParserDecoder<P>, sentences: readonly Sentence[], sources: readonly (FrozenRows | null)[],
-    selection: readonly boolean[] = this.description.selection, tokenBudget = PREDICT_TOKEN_BUDGET,
+    selection: readonly boolean[] = this.description.selection, tokenBudget = PREDICT_TOKEN_BUDGET, memoryLimit = SENTENCE_MEMORY_LIMIT,
   ): P[] {
     if (objective.kind !== this.description.kind) throw new Error(`a ${objective.kind} objective cannot decode a ${this.description.kind} parser`);
+    checkSentenceMemory(objective, sentences, memoryLimit);
     this.blocks.setFrozenSources(sources);
     const out: P[] = new Array(sentences.length);
     for (const indices of tokenBatches(sentences.map((s) => s.words.length), tokenBudget)) {

@@ -3,7 +3,8 @@ import type { Backend } from '../../engine/backend/backend.js';
 import { softmaxCrossEntropy } from '../../engine/index.js';
 import type { TreeSentence } from '../../formats/types.js';
 import { attachmentScores } from '../../metrics/attachment.js';
-import { eisner, eisnerBatch, EisnerWorkspace } from '../../structs/eisner.js';
+import { relationClassTable } from '../../metrics/per-class.js';
+import { eisner, eisnerBatch, eisnerTableBytes, EisnerWorkspace } from '../../structs/eisner.js';
 import { mst, mstBatch } from '../../structs/mst.js';
 import type { Evaluation } from '../task.js';
 import type { ParserScores } from './biaffine-network.js';
@@ -116,6 +117,11 @@ export class TreeObjective implements ParserObjective<TreeSentence, PredictedTre
     return { loss: arcLoss.loss + relLoss.loss, dArc, dRel };
   }
 
+  /** Eisner's span tables (MST reads the scores in place and needs O(n) beside them). */
+  decodeBytes(words: number): number {
+    return this.options.decoder === 'eisner' ? eisnerTableBytes(words) : 0;
+  }
+
   decode(scores: ParserScores, labels: readonly string[]): PredictedTree[] {
     const { batch, size: t, lengths, arc } = scores;
     const k = labels.length;
@@ -144,7 +150,7 @@ export class TreeObjective implements ParserObjective<TreeSentence, PredictedTre
 
   evaluate(gold: readonly TreeSentence[], pred: readonly PredictedTree[]): Evaluation {
     const r = attachmentScores(gold, pred);
-    return { score: 100 * r.las, details: { LAS: 100 * r.las, UAS: 100 * r.uas, words: r.words } };
+    return { score: 100 * r.las, details: { LAS: 100 * r.las, UAS: 100 * r.uas, words: r.words }, perClass: relationClassTable(gold, pred) };
   }
 
   /**

@@ -4,6 +4,7 @@ import { Adam, ReduceLrOnPlateau, Sgd, clipGradNorm, zeroGrads, type ReduceLrOnP
 import type { TaggedSentence } from '../../formats/types.js';
 import { conllevalScore } from '../../metrics/spans.js';
 import { tokenAccuracy } from '../../metrics/accuracy.js';
+import { spanClassTable, tagClassTable } from '../../metrics/per-class.js';
 import { EpisodicTask } from '../shared/episodic-task.js';
 import type { Candidate } from '../../embeddings/candidate.js';
 import type { EpochResult, Evaluation, Split } from '../task.js';
@@ -157,10 +158,10 @@ export class TaggerTask extends EpisodicTask<ReduceLrOnPlateauState, ReduceLrOnP
     const gold = this.data[split].map((s) => s.tags);
     if (isSpanTask(this.tagger.description.task)) {
       const r = conllevalScore(gold, pred);
-      return { score: 100 * r.overall.f1, details: { precision: 100 * r.overall.precision, recall: 100 * r.overall.recall, accuracy: 100 * r.accuracy } };
+      return { score: 100 * r.overall.f1, details: { precision: 100 * r.overall.precision, recall: 100 * r.overall.recall, accuracy: 100 * r.accuracy }, perClass: spanClassTable(r) };
     }
     const a = tokenAccuracy(gold, pred);
-    return { score: 100 * a.accuracy, details: { correct: a.correct, total: a.total } };
+    return { score: 100 * a.accuracy, details: { correct: a.correct, total: a.total }, perClass: tagClassTable(gold, pred) };
   }
 
   async scoreVote(predictions: readonly unknown[], split: Split): Promise<Evaluation> {
