@@ -307,7 +307,7 @@ export async function runTrain(flags: TrainFlags, stderr: NodeJS.WritableStream 
   await task.loadCheckpoint(join(out, 'model'));
   // A dataset without a test split (sdp-sample) reports none, rather than a score over no sentences.
   const hasTest = datasetSpec(data).files.test !== undefined;
-  const testEval = hasTest ? await task.evaluate('test').catch(() => null) : null;
+  const testEval = hasTest ? await task.evaluate('test') : null;
   const test = testEval ? testEval.score : null;
   const seconds = progress.seconds + (performance.now() - started) / 1000;
   const summary: TrainSummary = { bestEpoch: best.epoch, bestDev: best.dev, test, metric: task.metricName, seconds, tokensPerSecond: progress.tokensPerSecond };
