@@ -1,5 +1,5 @@
 // `ace search`: parse and check the options, build the task through a factory, run (or resume) the search, write the report.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import type { SearchableTask } from '../tasks/task.js';
@@ -19,6 +19,7 @@ import { SEARCH_STRATEGIES, type SearchStrategy } from '../search/strategy.js';
 import type { SearchRecord } from '../search/history.js';
 import type { RewardKind, RewardShaping } from '../search/reward.js';
 import { writeReport } from '../report/write-report.js';
+import { NewRunFolder, readSavedCommand } from './run-folder.js';
 
 /** What a task factory needs to build a task model for a search. */
 export interface TaskRequest {
@@ -173,26 +174,32 @@ export async function executeSearch(
   createTask: CreateTask,
   io: SearchIo = { progress: true, stderr: process.stderr },
 ): Promise<SearchRecord> {
-  let c: SearchCommand;
-  const resume = 'resumeDir' in command;
-  if (resume) {
-    const path = join(resolve(command.resumeDir), COMMAND_FILE);
-    if (!existsSync(path)) throw new UsageError(`${command.resumeDir} holds no search to resume (no ${COMMAND_FILE})`);
-    c = JSON.parse(readFileSync(path, 'utf8')) as SearchCommand;
-    c = { ...c, request: { ...c.request, outDir: resolve(command.resumeDir) } };
-  } else {
-    c = command;
-    if (existsSync(join(c.request.outDir, COMMAND_FILE))) {
-      throw new UsageError(`${c.request.outDir} already holds a search; use --resume ${c.request.outDir} or another --out`);
-    }
-    writeJsonAtomic(join(c.request.outDir, COMMAND_FILE), c);
+  if ('resumeDir' in command) {
+    const saved = readSavedCommand(command.resumeDir, 'search') as SearchCommand;
+    return searchInFolder({ ...saved, request: { ...saved.request, outDir: resolve(command.resumeDir) } }, true, createTask, io);
   }
+  const out = command.request.outDir;
+  if (existsSync(join(out, COMMAND_FILE))) throw new UsageError(`${out} already holds a search; use --resume ${out} or another --out`);
+  searchOptionsOf(command); // every check that needs no task, before the folder is made
+  // A new search's folder is made (or refused) before anything slow, and removed again if no epoch gets committed.
+  const folder = NewRunFolder.claim(out);
+  try {
+    return await searchInFolder(command, false, createTask, io);
+  } catch (err) {
+    if (folder.discardIfUnused()) io.stderr.write(`removed ${out}: the search failed before its first epoch was saved\n`);
+    throw err;
+  }
+}
+
+async function searchInFolder(c: SearchCommand, resume: boolean, createTask: CreateTask, io: SearchIo): Promise<SearchRecord> {
   const options = searchOptionsOf(c);
   const request: TaskRequest = { ...c.request, blockWeighting: c.strategy === 'all-weight' ? 'learned-sigmoid' : 'none' };
   const run = io.threads !== undefined ? { threads: io.threads } : {};
   const task = await createTask(request, run);
   const names = task.candidateNames.join(',');
   if (names !== c.request.candidates.join(',')) throw new UsageError(`the task's candidates (${names}) differ from --candidates`);
+  // Written once the task exists, so a command the task refuses (a misspelt candidate) leaves no command behind.
+  if (!resume) writeJsonAtomic(join(c.request.outDir, COMMAND_FILE), c);
   const events = new SearchEvents();
   const detach = [attachJsonlLog(events, join(c.request.outDir, 'search.log.jsonl'))];
   if (io.progress) detach.push(attachProgressBar(events, { stream: io.stderr }));

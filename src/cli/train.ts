@@ -1,5 +1,5 @@
 // `ace train`: trains one task model (tagger or parser) on a dataset with the given embeddings, keeping the best-dev bundle.
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import cliProgress from 'cli-progress';
@@ -16,6 +16,8 @@ import { TRAIN_FILES } from '../report/training-run.js';
 import { writeReport } from '../report/write-report.js';
 import { writeJsonAtomic } from '../util/atomic-fs.js';
 import { UsageError } from '../util/errors.js';
+import { checkFields } from '../util/json-file.js';
+import { NewRunFolder, readSavedCommand } from './run-folder.js';
 import { cacheEventLogger, cliContext } from './context.js';
 
 export interface TrainFlags {
@@ -27,6 +29,8 @@ export interface TrainFlags {
   out?: string;
   /** A run folder whose saved command and last epoch's state training continues from. */
   resume?: string;
+  /** With --resume: train the saved command again from its first epoch, replacing model/, the log and the state. */
+  restart?: boolean;
   /** With --data FILE: the dev file (else every 10th training sentence) and an optional test file. */
   dev?: string;
   test?: string;
@@ -165,12 +169,10 @@ function trainCommand(flags: TrainFlags): { command: TrainCommand; out: string; 
     if (given.length > 0) {
       throw new UsageError(`--resume continues the saved command; ${given.map(flagName).join(', ')} cannot change (only --epochs, --threads and the paths)`);
     }
-    const path = join(out, COMMAND_FILE);
-    if (!existsSync(path)) throw new UsageError(`${flags.resume} holds no training run to resume (no ${COMMAND_FILE})`);
-    const saved = JSON.parse(readFileSync(path, 'utf8')) as TrainCommand;
-    if (saved.command !== 'train') throw new UsageError(`${path} is not an \`ace train\` command (it is '${String(saved.command)}')`);
+    const saved = readSavedCommand(out, 'train') as TrainCommand;
     return { command: { ...saved, epochs: flags.epochs ?? saved.epochs }, out, resume: true };
   }
+  if (flags.restart) throw new UsageError('--restart goes with --resume DIR (it trains the saved command of DIR again)');
   if (flags.data === undefined) throw new UsageError('--data is required (or use --resume DIR)');
   if (flags.out === undefined) throw new UsageError('--out is required (or use --resume DIR)');
   const out = resolve(flags.out);
@@ -190,7 +192,27 @@ function trainCommand(flags: TrainFlags): { command: TrainCommand; out: string; 
  * continues with `--resume DIR` from its last finished epoch, with the same batches and dropout masks it would have had.
  */
 export async function runTrain(flags: TrainFlags, stderr: NodeJS.WritableStream = process.stderr): Promise<TrainSummary> {
-  const { command, out, resume } = trainCommand(flags);
+  const run = trainCommand(flags);
+  // A new run's folder is made (or refused) before anything slow, and removed again if no epoch gets committed.
+  const folder = run.resume ? null : NewRunFolder.claim(run.out);
+  try {
+    return await trainInFolder(run, flags, stderr);
+  } catch (err) {
+    if (folder?.discardIfUnused()) stderr.write(`removed ${run.out}: the run failed before its first epoch was saved\n`);
+    throw err;
+  }
+}
+
+/** What a training generation's search-state.json must hold (checked when read, so damage names file and field). */
+function parseProgress(value: unknown, file: string): TrainProgress {
+  checkFields(value, { epochsDone: 'number', best: 'object', 'best.epoch': 'number', 'best.dev': 'number', seconds: 'number', tokensPerSecond: 'number' }, file);
+  return value as TrainProgress;
+}
+
+/** Files of a run folder that show epochs were trained there. */
+const TRAINED_TRACES = ['model', TRAIN_FILES.log, TRAIN_FILES.results] as const;
+
+async function trainInFolder({ command, out, resume }: ReturnType<typeof trainCommand>, flags: TrainFlags, stderr: NodeJS.WritableStream): Promise<TrainSummary> {
   const saved = command.flags;
   const data = datasetNameOf(saved);
   const taskName = saved.task;
@@ -198,10 +220,20 @@ export async function runTrain(flags: TrainFlags, stderr: NodeJS.WritableStream 
   const epochs = wholePositive('epochs', command.epochs);
   const seed = Number(saved.seed);
   const ctx = cliContext(flags);
-  const store = new StateStore<TrainProgress>(out);
-  // A run killed before its first epoch committed starts over from its saved command.
+  const store = new StateStore<TrainProgress>(out, { parse: parseProgress, warn: (m) => stderr.write(`warning: ${m}\n`) });
+  if (flags.restart) {
+    for (const f of [...TRAINED_TRACES, 'state', 'report.html']) rmSync(join(out, f), { recursive: true, force: true });
+    stderr.write(`--restart: training ${out} again from its first epoch\n`);
+  }
+  // A run killed before its first epoch committed starts over from its saved command; one whose state is gone while
+  // its model and log remain is refused, since starting over would silently replace them.
   const latest = resume ? store.latest() : null;
-  mkdirSync(out, { recursive: true });
+  if (resume && latest === null) {
+    const traces = TRAINED_TRACES.filter((f) => existsSync(join(out, f)));
+    if (traces.length > 0) {
+      throw new UsageError(`${out} has trained epochs (${traces.join(', ')}) but no saved state (${join(out, 'state')} is missing or empty), so it cannot continue; \`ace train --resume ${out} --restart\` trains it again from scratch, replacing them`);
+    }
+  }
   const bar = flags.progress && (stderr as NodeJS.WriteStream).isTTY ? new cliProgress.SingleBar({ format: 'epoch {epoch} |{bar}| {value}/{total} batches · loss {loss} · {tps} tok/s · ETA {eta_formatted}', stream: stderr as NodeJS.WriteStream }, cliProgress.Presets.shades_classic) : null;
   let lastLine = 0;
   const onBatch = (b: BatchInfo) => {
@@ -304,6 +336,7 @@ export function register(program: Command): void {
     .option('--epochs <n>', `maximum epochs (default: "${DEFAULT_EPOCHS}"; with --resume, the new total)`)
     .option('--out <dir>', 'output folder (model bundle, log, results, per-epoch state); required unless --resume')
     .option('--resume <dir>', 'continue the run in <dir> after its last finished epoch (same command; --epochs may raise the total)')
+    .option('--restart', 'with --resume: train the saved command again from its first epoch, replacing the model, log and state')
     .option('--limit <n>', 'use only the first N training sentences and the first max(50, N/4) dev and test sentences')
     .option('--hidden <n>', 'BiLSTM size per direction (default: tagger 256, dep 400, sdp/eud 600)')
     .option('--layers <n>', 'parsers: stacked BiLSTM layers (default 3)')
