@@ -2,6 +2,7 @@
 import { getBackend, type BackendChoice } from '../engine/backend/select.js';
 import type { Backend } from '../engine/backend/backend.js';
 import { defaultCacheDir, defaultDataHome } from '../util/paths.js';
+import { ensureDir } from '../util/ensure-dir.js';
 import { backendChoiceFromEnv } from './info.js';
 
 export interface CliContext {
@@ -13,9 +14,11 @@ export interface CliContext {
 export function cliContext(flags: { home?: string; cacheDir?: string; backend?: string; threads?: string } = {}): CliContext {
   const choice: BackendChoice = backendChoiceFromEnv(flags.backend, process.env);
   const threads = flags.threads !== undefined ? Number(flags.threads) : undefined;
+  const cacheDir = flags.cacheDir ?? defaultCacheDir();
+  ensureDir(cacheDir, 'cache folder'); // fails at once on a path that cannot be a folder
   return {
     dataHome: flags.home ?? defaultDataHome(),
-    cacheDir: flags.cacheDir ?? defaultCacheDir(),
+    cacheDir,
     backend: getBackend(choice, threads !== undefined ? { threads } : {}),
   };
 }

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { defaultCacheDir, defaultDataHome } from '../util/paths.js';
 import { UsageError } from '../util/errors.js';
+import { ensureDir } from '../util/ensure-dir.js';
 import type { Split } from '../tasks/task.js';
 import type { Sentence } from '../formats/types.js';
 import { datasetSpec, loadGraphs, loadTagging, loadTrees } from '../datasets/registry.js';
@@ -145,6 +146,8 @@ export function register(program: Command): void {
       if (o.dtype !== 'float16' && o.dtype !== 'float32') throw new UsageError(`--dtype must be float16 or float32 (got ${o.dtype})`);
       const candidates = o.candidates.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
       if (candidates.length === 0) throw new UsageError('--candidates needs at least one name');
+      const cacheDir = o.cacheDir ?? defaultCacheDir();
+      ensureDir(cacheDir, 'cache folder'); // fails at once on a path that cannot be a folder
       await runEmbed(
         {
           data: o.data,
@@ -152,7 +155,7 @@ export function register(program: Command): void {
           candidates,
           config: o.config,
           dataHome: o.home ?? defaultDataHome(),
-          cacheDir: o.cacheDir ?? defaultCacheDir(),
+          cacheDir,
           dtype: o.dtype,
           progress: Boolean(process.stderr.isTTY),
         },

@@ -52,7 +52,13 @@ test('--out under /proc fails at once instead of spinning', { skip: skip || !exi
   const t0 = Date.now();
   const r = runCli(['train', ...tiny, '--embeddings', 'casing', '--out', '/proc/ace-test/run'], { env, timeoutMs: 30_000 });
   assertUserError(r, /cannot create --out \/proc\/ace-test\/run/);
-  assert.ok(Date.now() - t0 < 20_000);
+  const s = runCli(['search', ...tiny, '--candidates', 'casing', '--out', '/proc/ace-test/run'], { env, timeoutMs: 30_000 });
+  assertUserError(s, /cannot create --out \/proc\/ace-test\/run/);
+  const p = runCli(['predict', '--model', join(trainDir, 'model'), '--input', join(dataHome(), 'conll2000', 'test.txt'), '--output', '/proc/ace-test/out.txt'], { env, timeoutMs: 30_000 });
+  assertUserError(p, /cannot create folder \/proc\/ace-test/);
+  const e = runCli(['embed', '--data', 'conll2000', '--candidates', 'casing', '--cache-dir', '/proc/ace-test/cache'], { env, timeoutMs: 30_000 });
+  assertUserError(e, /cannot create cache folder \/proc\/ace-test\/cache/);
+  assert.ok(Date.now() - t0 < 40_000);
 });
 
 let trainDir = '';
