@@ -15,6 +15,7 @@ import { isParserBundle, loadParser, predictParses, type LoadedParser, type Pars
 import { writeFileAtomic } from '../util/atomic-fs.js';
 import { InputError, UsageError } from '../util/errors.js';
 import { defaultCacheDir } from '../util/paths.js';
+import { isSameFile } from '../util/same-file.js';
 import { backendChoiceFromEnv } from './info.js';
 
 export const PREDICT_FORMATS = ['conll', 'conllu', 'absa'] as const satisfies readonly TaggingFileFormat[];
@@ -41,6 +42,13 @@ export interface PredictFileResult {
   tokens: number;
   /** conll only: the column layout the input was read with. */
   columns?: string;
+}
+
+/** Refuses an --output that is the --input file (by path or through a link): the gold file would be overwritten. */
+function refuseOverwritingInput(input: string, output: string): void {
+  if (isSameFile(input, output)) {
+    throw new UsageError(`--output ${output} is the --input file${output === input ? '' : ` ${input} (the same file through another path or a link)`}; the predictions would overwrite it: write them to another file`);
+  }
 }
 
 function readText(file: string): string {
@@ -89,6 +97,7 @@ async function predictAbsa(tagger: LoadedTagger, text: string, file: string): Pr
 
 /** Tags `opts.input` and writes the same format to `opts.output` (atomically), ready for the official scorer. */
 export async function runPredictFile(tagger: LoadedTagger, opts: PredictFileOptions): Promise<PredictFileResult> {
+  refuseOverwritingInput(opts.input, opts.output);
   const text = readText(opts.input);
   const format = opts.format ?? guessFormat(opts.input, text);
   const predicted =
@@ -156,6 +165,7 @@ async function parseSdpFile(parser: LoadedParser, text: string, file: string): P
 
 /** Parses `opts.input` and writes the same format to `opts.output` (atomically), ready for `ace eval --format conllu|sdp`. */
 export async function runParseFile(parser: LoadedParser, opts: ParseFileOptions): Promise<ParseFileResult> {
+  refuseOverwritingInput(opts.input, opts.output);
   const text = readText(opts.input);
   const format = opts.format ?? guessParseFormat(opts.input, text);
   const parsed = format === 'sdp' ? await parseSdpFile(parser, text, opts.input) : await parseConlluFile(parser, text, opts.input);
@@ -269,6 +279,8 @@ export function register(program: Command): void {
       if (o.input !== undefined && o.text !== undefined) throw new UsageError('give either --input or --text, not both');
       if (o.input !== undefined && o.output === undefined) throw new UsageError('--input needs --output');
       if (o.input === undefined && (o.output !== undefined || o.format !== undefined)) throw new UsageError('--output and --format apply to --input only');
+      // Before the bundle loads, so the refusal is immediate.
+      if (o.input !== undefined) refuseOverwritingInput(o.input, o.output!);
       // The bundle's kind (model.json `format`) decides which formats --format may name.
       await (isParserBundle(o.model) ? predictWithParser(o) : predictWithTagger(o));
     });
