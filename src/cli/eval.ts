@@ -113,8 +113,8 @@ function evalConllu(opts: EvalOptions): string {
   const pred = parseConllu(readText(opts.pred), opts.pred, { validateDeps: false });
   if (gold.length !== pred.length) throw new InputError(opts.pred, undefined, `${pred.length} sentences, but the gold file ${opts.gold} has ${gold.length}`);
   const where = (s: ConlluSentence): string | number => s.id ?? s.line;
-  const goldTrees = gold.map(conlluToTree);
-  const predTrees = pred.map(conlluToTree);
+  const goldTrees = gold.map((s) => conlluToTree(s, opts.gold));
+  const predTrees = pred.map((s) => conlluToTree(s, opts.pred));
   goldTrees.forEach((g, s) => {
     const p = pred[s] as ConlluSentence;
     checkAligned(g.words, (predTrees[s] as typeof g).words, opts.pred, where(p), `${(gold[s] as ConlluSentence).id ?? `at ${opts.gold}:${(gold[s] as ConlluSentence).line}`}`);

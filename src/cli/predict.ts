@@ -144,7 +144,7 @@ const countWords = (sentences: readonly Sentence[]): number => sentences.reduce(
 async function parseConlluFile(parser: LoadedParser, text: string, file: string): Promise<{ out: string; result: ParseFileResult }> {
   // Heads and DEPS of a file to parse may be placeholders, so neither is validated.
   const sentences = parseConllu(text, file, { validateTree: false, validateDeps: false });
-  const views = sentences.map((s) => inputView(conlluToTree(s)));
+  const views = sentences.map((s) => inputView(conlluToTree(s, file, { missingHeads: 'allow' })));
   const parses = await predictParses(parser, views);
   const out = serializeConllu(
     parses.kind === 'dependency'

@@ -190,7 +190,7 @@ async function load(home: string, name: string, split: Split, view: View): Promi
   if (spec.format === 'conll-column') {
     for await (const r of readColumns(path, spec.columnSpec!)) if (r.kind === 'sentence') add(columnToTagged(r, spec.columnSpec!, spec.label!));
   } else if (spec.format === 'conllu') {
-    for await (const s of readConllu(path, spec.conllu)) add(view === 'tagging' ? conlluToTagged(s, spec.label as ConlluColumn) : view === 'tree' ? conlluToTree(s) : conlluToGraph(s));
+    for await (const s of readConllu(path, spec.conllu)) add(view === 'tagging' ? conlluToTagged(s, spec.label as ConlluColumn) : view === 'tree' ? conlluToTree(s, path) : conlluToGraph(s));
   } else if (spec.format === 'sdp') {
     for await (const s of readSdp(path)) add(sdpToGraph(s));
   } else {

@@ -122,9 +122,9 @@ test('ace predict --input on CoNLL-U: only HEAD/DEPREL change, trees validate, a
   assert.match(report, /\nLAS +\|/);
   // The file route scores what the model predicts in memory.
   const parser = await loadParser(depBundle, { cacheDir, backend: getBackend() });
-  const parses = await predictParses(parser, goldSents.map(conlluToTree));
+  const parses = await predictParses(parser, goldSents.map((s) => conlluToTree(s)));
   assert.equal(parses.kind, 'dependency');
-  if (parses.kind === 'dependency') assert.ok(report.startsWith(formatConll18Rows(attachmentScores(goldSents.map(conlluToTree), parses.trees))));
+  if (parses.kind === 'dependency') assert.ok(report.startsWith(formatConll18Rows(attachmentScores(goldSents.map((s) => conlluToTree(s)), parses.trees))));
   await parser.dispose();
 });
 
