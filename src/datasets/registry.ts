@@ -196,7 +196,8 @@ async function load(home: string, name: string, split: Split, view: View): Promi
   } else {
     for await (const s of readAbsa(path)) {
       const t = absaToTagged(s);
-      add({ id: t.id, words: t.words, tags: t.tags });
+      // The offsets let the aspect tagger score terms by character offsets, as the official scorer does.
+      add({ id: t.id, words: t.words, tags: t.tags, charOffsets: { words: t.offsets, terms: t.termRanges } });
     }
   }
   return out;
