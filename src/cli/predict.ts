@@ -17,6 +17,7 @@ import { InputError, UsageError } from '../util/errors.js';
 import { defaultCacheDir } from '../util/paths.js';
 import { isSameFile } from '../util/same-file.js';
 import { backendChoiceFromEnv } from './info.js';
+import { threadsFlag } from './context.js';
 
 export const PREDICT_FORMATS = ['conll', 'conllu', 'absa'] as const satisfies readonly TaggingFileFormat[];
 export type PredictFormat = TaggingFileFormat;
@@ -214,6 +215,12 @@ interface PredictFlags {
   text?: string;
   cacheDir?: string;
   backend?: string;
+  threads?: string;
+}
+
+function backendOf(o: PredictFlags) {
+  const threads = threadsFlag(o.threads);
+  return getBackend(backendChoiceFromEnv(o.backend, process.env), threads !== undefined ? { threads } : {});
 }
 
 /** The --format a bundle kind reads, checked once the bundle's kind is known. */
@@ -224,7 +231,7 @@ function checkFormat<T extends string>(format: string | undefined, formats: read
 
 async function predictWithTagger(o: PredictFlags): Promise<void> {
   const format = checkFormat(o.format, PREDICT_FORMATS);
-  const backend = getBackend(backendChoiceFromEnv(o.backend, process.env));
+  const backend = backendOf(o);
   const tagger = await loadTagger(o.model, { cacheDir: o.cacheDir ?? defaultCacheDir(), backend });
   try {
     if (o.input !== undefined) {
@@ -242,7 +249,7 @@ async function predictWithTagger(o: PredictFlags): Promise<void> {
 
 async function predictWithParser(o: PredictFlags): Promise<void> {
   const format = checkFormat(o.format, PARSE_FORMATS);
-  const backend = getBackend(backendChoiceFromEnv(o.backend, process.env));
+  const backend = backendOf(o);
   const parser = await loadParser(o.model, { cacheDir: o.cacheDir ?? defaultCacheDir(), backend });
   try {
     if (o.input !== undefined) {
@@ -275,6 +282,7 @@ export function register(program: Command): void {
     .option('--text <text>', 'raw text, one sentence per line (default without --input: standard input); a dependency model prints CoNLL-U')
     .option('--cache-dir <dir>', 'where frozen candidates find their weights (default: ACE_CACHE_DIR or ~/.cache/ace-ts)')
     .option('--backend <choice>', 'auto | native | js (default: ACE_BACKEND or auto)')
+    .option('--threads <n>', "BLAS threads (default: BLAS's own)")
     .action(async (o: PredictFlags) => {
       if (o.input !== undefined && o.text !== undefined) throw new UsageError('give either --input or --text, not both');
       if (o.input !== undefined && o.output === undefined) throw new UsageError('--input needs --output');

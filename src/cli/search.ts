@@ -69,6 +69,8 @@ interface RawFlags {
   /** `--test-file`: `--test` is taken by `--no-test`. */
   testFile?: string;
   candidates?: string;
+  /** The old name of --candidates in `ace train`, accepted here too. */
+  embeddings?: string;
   out?: string;
   episodes?: string;
   epochsPerEpisode?: string;
@@ -102,7 +104,9 @@ function positiveNumber(name: string, v: string): number {
 }
 
 /** Check the flags of a new search (`--resume` reads the saved command instead). */
-export function parseSearchFlags(flags: RawFlags): SearchCommand {
+export function parseSearchFlags(given: RawFlags): SearchCommand {
+  if (given.candidates !== undefined && given.embeddings !== undefined) throw new UsageError('--candidates and --embeddings are one option (--embeddings is its old name): give it once');
+  const flags: RawFlags = { ...given, ...(given.embeddings !== undefined ? { candidates: given.embeddings } : {}) };
   for (const name of ['task', 'data', 'candidates', 'out'] as const) {
     if (!flags[name]) throw new UsageError(`--${name} is required (or use --resume DIR)`);
   }
@@ -222,7 +226,8 @@ export function registerSearch(program: Command, createTask: CreateTask): void {
     .option('--data <name|file>', 'data set name, or your own training file (CoNLL columns with the label last, CoNLL-U, ABSA XML, SDP)')
     .option('--dev <file>', 'with --data FILE: the dev file the rewards come from (default: every 10th training sentence)')
     .option('--test-file <file>', 'with --data FILE: a test file for the final model')
-    .option('--candidates <list>', 'comma-separated embedding candidates')
+    .option('--candidates <list>', 'comma-separated embedding candidates (glove, use-l0, use-l1, char, casing, or names from --config)')
+    .addOption(new Option('--embeddings <list>').hideHelp())
     .option('--out <dir>', 'output folder')
     .option('--episodes <n>', 'episodes (default 30)')
     .option('--epochs-per-episode <n>', 'training epochs per episode (default 1)')

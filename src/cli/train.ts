@@ -1,7 +1,7 @@
 // `ace train`: trains one task model (tagger or parser) on a dataset with the given embeddings, keeping the best-dev bundle.
 import { appendFileSync, existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { createTask, TASK_NAMES, type ParserOverrides, type TaskFactoryRequest } from '../tasks/registry.js';
 import { defaultTaggingTask } from '../tasks/tagger/create.js';
@@ -23,7 +23,9 @@ import { cacheEventLogger, cliContext } from './context.js';
 export interface TrainFlags {
   task?: string;
   data?: string;
+  /** The candidates to concatenate; `candidates` is the option's name shared with search and embed, `embeddings` its old one. */
   embeddings?: string;
+  candidates?: string;
   config?: string;
   epochs?: string;
   out?: string;
@@ -33,7 +35,9 @@ export interface TrainFlags {
   restart?: boolean;
   /** With --data FILE: the dev file (else every 10th training sentence) and an optional test file. */
   dev?: string;
+  /** The test file: `testFile` is the name shared with search, `test` the old one. */
   test?: string;
+  testFile?: string;
   limit?: string;
   hidden?: string;
   /** Parsers only: stacked BiLSTM layers. */
@@ -160,8 +164,23 @@ const COMMAND_FILE = TRAIN_FILES.command;
 
 const flagName = (k: string): string => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
+/** One name per option across commands; the old spellings still work, but not both spellings at once. */
+function withAliases(flags: TrainFlags): TrainFlags {
+  const pairs = [['candidates', 'embeddings'], ['testFile', 'test']] as const;
+  for (const [name, old] of pairs) {
+    if (flags[name] !== undefined && flags[old] !== undefined) throw new UsageError(`${flagName(name)} and ${flagName(old)} are one option (${flagName(old)} is its old name): give it once`);
+  }
+  const out: TrainFlags = { ...flags };
+  if (flags.candidates !== undefined) out.embeddings = flags.candidates;
+  if (flags.testFile !== undefined) out.test = flags.testFile;
+  delete out.candidates;
+  delete out.testFile;
+  return out;
+}
+
 /** The run's command: a new one from the flags (checked, saved later), or the saved one of `--resume DIR`. */
-function trainCommand(flags: TrainFlags): { command: TrainCommand; out: string; resume: boolean } {
+function trainCommand(given: TrainFlags): { command: TrainCommand; out: string; resume: boolean } {
+  const flags = withAliases(given);
   if (flags.resume !== undefined) {
     const out = resolve(flags.resume);
     if (flags.out !== undefined && resolve(flags.out) !== out) throw new UsageError('--resume DIR trains in DIR; leave out --out');
@@ -330,8 +349,10 @@ export function register(program: Command): void {
     .option('--task <name>', `task: ${TASK_NAMES.join('|')} (default: from the dataset)`)
     .option('--data <name|file>', 'dataset name (see `ace data list`) or your own training file (CoNLL columns with the label last, CoNLL-U, ABSA XML, SDP); required unless --resume')
     .option('--dev <file>', 'with --data FILE: the dev file (default: every 10th training sentence is held out)')
-    .option('--test <file>', 'with --data FILE: a test file, scored once with the best model')
-    .option('--embeddings <list>', `comma-separated candidates (glove, use-l0, use-l1, char, casing, or names from --config) (default: "${DEFAULT_EMBEDDINGS}")`)
+    .option('--test-file <file>', 'with --data FILE: a test file, scored once with the best model')
+    .addOption(new Option('--test <file>').hideHelp())
+    .option('--candidates <list>', `comma-separated embedding candidates (glove, use-l0, use-l1, char, casing, or names from --config) (default: "${DEFAULT_EMBEDDINGS}")`)
+    .addOption(new Option('--embeddings <list>').hideHelp())
     .option('--config <file>', 'YAML/JSON file declaring more candidates (kept in command.json for --resume)')
     .option('--epochs <n>', `maximum epochs (default: "${DEFAULT_EPOCHS}"; with --resume, the new total)`)
     .option('--out <dir>', 'output folder (model bundle, log, results, per-epoch state); required unless --resume')
