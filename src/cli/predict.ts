@@ -109,6 +109,14 @@ export async function runPredictFile(tagger: LoadedTagger, opts: PredictFileOpti
 
 /** Tags raw text, one sentence per line: each line becomes `word/TAG` tokens; blank lines stay blank. */
 export async function runPredictText(tagger: LoadedTagger, text: string): Promise<string> {
+  const columns = tagger.requiredColumns;
+  if (columns.length > 0) {
+    const names = columns.map((c) => `"${c}"`).join(', ');
+    throw new UsageError(
+      `model ${tagger.dir} reads the input column${columns.length > 1 ? 's' : ''} ${names} besides the words (its selection has feature candidates), so it cannot tag raw text; ` +
+        `tag a file that has ${columns.length > 1 ? 'them' : 'it'} instead: ace predict --model ${tagger.dir} --input FILE --output OUT (CoNLL columns: word, ${columns.join(', ')}, label)`,
+    );
+  }
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
   const words = lines.map((l) => tokenize(l).map((t) => t.text));

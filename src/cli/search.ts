@@ -20,6 +20,8 @@ import type { SearchRecord } from '../search/history.js';
 import type { RewardKind, RewardShaping } from '../search/reward.js';
 import { writeReport } from '../report/write-report.js';
 import { NewRunFolder, readSavedCommand } from './run-folder.js';
+import { sliceNotes } from './slice-note.js';
+import { defaultDataHome } from '../util/paths.js';
 
 /** What a task factory needs to build a task model for a search. */
 export interface TaskRequest {
@@ -170,6 +172,8 @@ export interface SearchIo {
   stderr: NodeJS.WritableStream;
   /** BLAS threads (the --threads flag); speed only, so not part of the saved command. */
   threads?: string;
+  /** The data home, so the end line can say when dev and test scores come from a slice (--limit). */
+  dataHome?: string;
 }
 
 /** Run a new search or resume the one in `resumeDir`; writes search.json, report.html and a JSONL log. */
@@ -210,7 +214,9 @@ async function searchInFolder(c: SearchCommand, resume: boolean, createTask: Cre
   try {
     const record = await runSearch(task, options, events, { resume, createFreshTask: () => createTask(request, run) });
     const report = writeReport([c.request.outDir], new Date().toISOString());
-    io.stderr.write(`ace: best dev ${record.metricName} ${record.final?.bestDevScore.toFixed(2)} · report ${report}\n`);
+    const slice = io.dataHome !== undefined ? await sliceNotes(io.dataHome, taskSettings(c.request).data, c.request.limit) : null;
+    const testScore = record.final?.testScore ?? null;
+    io.stderr.write(`ace: best dev ${record.metricName} ${record.final?.bestDevScore.toFixed(2)}${slice?.dev ?? ''}${testScore !== null ? ` · test ${record.metricName} ${testScore.toFixed(2)}${slice?.test ?? ''}` : ''} · report ${report}\n`);
     return record;
   } finally {
     for (const d of detach) d();
@@ -248,7 +254,7 @@ export function registerSearch(program: Command, createTask: CreateTask): void {
     .option('--no-progress', 'no progress bar')
     .action(async (flags: RawFlags) => {
       const command = flags.resume ? { resumeDir: flags.resume } : parseSearchFlags(flags);
-      await executeSearch(command, createTask, { progress: flags.progress, stderr: process.stderr, ...(flags.threads ? { threads: flags.threads } : {}) });
+      await executeSearch(command, createTask, { progress: flags.progress, stderr: process.stderr, dataHome: defaultDataHome(), ...(flags.threads ? { threads: flags.threads } : {}) });
     });
 }
 
