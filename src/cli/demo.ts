@@ -42,7 +42,7 @@ export async function runDemo(flags: DemoFlags): Promise<string> {
     command,
     (req) =>
       createTask({ ...taskSettings(req), dataHome: ctx.dataHome, cacheDir: ctx.cacheDir, backend: ctx.backend, events: cacheEventLogger() }),
-    { progress: flags.progress && Boolean(process.stderr.isTTY), stderr: process.stderr },
+    { progress: flags.progress && Boolean(process.stderr.isTTY), stderr: process.stderr, dataHome: ctx.dataHome },
   );
   const final = record.final;
   const report = join(out, 'report.html');
