@@ -20,7 +20,7 @@ import type { SearchRecord } from '../search/history.js';
 import type { RewardKind, RewardShaping } from '../search/reward.js';
 import { writeReport } from '../report/write-report.js';
 import { NewRunFolder, readSavedCommand } from './run-folder.js';
-import { sliceNotes } from './slice-note.js';
+import { sliceNotes, writeSliceNotes } from './slice-note.js';
 import { defaultDataHome } from '../util/paths.js';
 
 /** What a task factory needs to build a task model for a search. */
@@ -208,13 +208,14 @@ async function searchInFolder(c: SearchCommand, resume: boolean, createTask: Cre
   if (names !== c.request.candidates.join(',')) throw new UsageError(`the task's candidates (${names}) differ from --candidates`);
   // Written once the task exists, so a command the task refuses (a misspelt candidate) leaves no command behind.
   if (!resume) writeJsonAtomic(join(c.request.outDir, COMMAND_FILE), c);
+  const slice = io.dataHome !== undefined ? await sliceNotes(io.dataHome, taskSettings(c.request).data, c.request.limit) : null;
+  if (slice !== null) writeSliceNotes(c.request.outDir, slice);
   const events = new SearchEvents();
   const detach = [attachJsonlLog(events, join(c.request.outDir, 'search.log.jsonl'))];
   if (io.progress) detach.push(attachProgressBar(events, { stream: io.stderr }));
   try {
     const record = await runSearch(task, options, events, { resume, createFreshTask: () => createTask(request, run) });
     const report = writeReport([c.request.outDir], new Date().toISOString());
-    const slice = io.dataHome !== undefined ? await sliceNotes(io.dataHome, taskSettings(c.request).data, c.request.limit) : null;
     const testScore = record.final?.testScore ?? null;
     io.stderr.write(`ace: best dev ${record.metricName} ${record.final?.bestDevScore.toFixed(2)}${slice?.dev ?? ''}${testScore !== null ? ` · test ${record.metricName} ${testScore.toFixed(2)}${slice?.test ?? ''}` : ''} · report ${report}\n`);
     return record;

@@ -2,6 +2,9 @@
 import { datasetSpec, loadGraphs, loadTagging, loadTrees } from '../datasets/registry.js';
 import { limitSplits } from '../tasks/shared/prepare-inputs.js';
 import type { Split } from '../tasks/task.js';
+import { SLICES_FILE, type Slices } from '../report/write-report.js';
+import { writeJsonAtomic } from '../util/atomic-fs.js';
+import { join } from 'node:path';
 
 export type SliceNotes = Record<Split, string>;
 
@@ -35,4 +38,15 @@ export async function sliceNotes(dataHome: string, data: string, limit: number |
     if (used < total) notes[split] = ` (first ${used} of ${total} sentences)`;
   }
   return notes;
+}
+
+/** Keeps the notes in `<out>/slices.json` for the report pages (nothing when the whole of dev and test is scored). */
+export function writeSliceNotes(out: string, notes: SliceNotes): void {
+  const inner = (note: string): string | undefined => (note === '' ? undefined : note.replace(/^ \((.*)\)$/, '$1'));
+  const slices: Slices = {};
+  const dev = inner(notes.dev);
+  const test = inner(notes.test);
+  if (dev !== undefined) slices.dev = dev;
+  if (test !== undefined) slices.test = test;
+  if (dev !== undefined || test !== undefined) writeJsonAtomic(join(out, SLICES_FILE), slices);
 }

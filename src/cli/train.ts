@@ -18,7 +18,7 @@ import { writeJsonAtomic } from '../util/atomic-fs.js';
 import { UsageError } from '../util/errors.js';
 import { checkFields } from '../util/json-file.js';
 import { NewRunFolder, readSavedCommand } from './run-folder.js';
-import { sliceNotes } from './slice-note.js';
+import { sliceNotes, writeSliceNotes } from './slice-note.js';
 import { cacheEventLogger, cliContext } from './context.js';
 
 export interface TrainFlags {
@@ -299,6 +299,8 @@ async function trainInFolder({ command, out, resume }: ReturnType<typeof trainCo
   // Written once the task is built (so a refused command leaves no folder behind); a resume's raised --epochs is
   // kept, so a later plain --resume continues to it.
   writeJsonAtomic(join(out, COMMAND_FILE), command);
+  const slice = await sliceNotes(ctx.dataHome, data, positive('limit', saved.limit));
+  writeSliceNotes(out, slice);
   stderr.write(`every epoch updates ${join(out, 'report.html')}; \`ace train --resume ${out}\` continues after a kill\n`);
   const log = join(out, TRAIN_FILES.log);
   const exhausted = (): boolean => 'exhausted' in task && (task as { exhausted: boolean }).exhausted;
@@ -336,7 +338,6 @@ async function trainInFolder({ command, out, resume }: ReturnType<typeof trainCo
     ...(saved.initFrom !== undefined ? { initFrom: resolve(saved.initFrom) } : {}), ...summary,
   });
   const report = writeReport([out], new Date().toISOString());
-  const slice = await sliceNotes(ctx.dataHome, data, positive('limit', saved.limit));
   stderr.write(`best dev ${task.metricName} ${best.dev.toFixed(2)}${slice.dev} (epoch ${best.epoch})${test !== null ? ` · test ${test.toFixed(2)}${slice.test}` : ''} · model in ${join(out, 'model')} · report ${report}\n`);
   if ((task.metricName === 'ELAS' || task.metricName === 'LF') && data === saved.data) {
     stderr.write(`the arc threshold is σ > 0.5; \`ace calibrate --model ${join(out, 'model')} --data ${saved.data}\` tunes it on dev\n`);

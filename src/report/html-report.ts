@@ -7,6 +7,8 @@ export interface ReportRun {
   /** Shown in legends and headings (e.g. the strategy, or the folder name). */
   label: string;
   record: SearchRecord;
+  /** When dev and test are slices (--limit): which part, e.g. "first 150 of 893 sentences". */
+  slices?: { dev?: string; test?: string };
 }
 
 const STRATEGY_NAMES: Record<string, string> = {
@@ -43,8 +45,8 @@ function summaryCards(run: ReportRun): string {
   const r = run.record;
   const f = r.final;
   const cards: string[] = [];
-  cards.push(`<div class="card"><div class="k">Best dev ${esc(r.metricName)}</div><div class="v">${num(f?.bestDevScore)}</div><div class="s">${f ? `episode ${f.bestEpisode}, epoch ${f.bestEpoch + 1}` : 'search not finished'}</div></div>`);
-  cards.push(`<div class="card"><div class="k">Test ${esc(r.metricName)}</div><div class="v">${num(f?.testScore)}</div><div class="s">best dev checkpoint</div></div>`);
+  cards.push(`<div class="card"><div class="k">Best dev ${esc(r.metricName)}</div><div class="v">${num(f?.bestDevScore)}</div><div class="s">${f ? `episode ${f.bestEpisode}, epoch ${f.bestEpoch + 1}` : 'search not finished'}${run.slices?.dev ? ` · ${esc(run.slices.dev)}` : ''}</div></div>`);
+  cards.push(`<div class="card"><div class="k">Test ${esc(r.metricName)}</div><div class="v">${num(f?.testScore)}</div><div class="s">best dev checkpoint${run.slices?.test ? ` · ${esc(run.slices.test)}` : ''}</div></div>`);
   cards.push(`<div class="card"><div class="k">Episodes</div><div class="v">${r.episodes.length}<span class="s"> / ${r.options.episodes}</span></div><div class="s">${r.options.epochsPerEpisode} epoch(s) each</div></div>`);
   if (f?.ensemble) cards.push(`<div class="card"><div class="k">Ensemble vote</div><div class="v">${num(f.ensemble.devScore)}</div><div class="s">dev · ${f.ensemble.members} models · test ${num(f.ensemble.testScore)}</div></div>`);
   if (f?.retrain) cards.push(`<div class="card"><div class="k">Retrained</div><div class="v">${num(f.retrain.devScore)}</div><div class="s">dev · ${f.retrain.epochs.length} epochs · test ${num(f.retrain.testScore)}</div></div>`);

@@ -2,7 +2,7 @@
 // a column says so, and scores on a --limit slice say "(first N of M sentences)".
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dataHome, dataSkip } from '../helpers/data-home.js';
@@ -52,8 +52,15 @@ test('ace train and ace search say when dev and test scores come from the first 
   const s = runCli(['search', '--task', 'chunk', '--data', 'conll2000', '--candidates', 'casing,char', '--limit', '30', '--hidden', '8', '--episodes', '1', '--no-progress', '--out', join(root, 's')], { env });
   assert.equal(s.code, 0, s.stderr);
   assert.match(s.stderr, /^ace: best dev F1 \d+\.\d\d \(first 50 of 893 sentences\) · test F1 \d+\.\d\d \(first 50 of 2012 sentences\) · report /m);
+  // The report pages say it too, beside the dev and test cards.
+  for (const dir of ['t', 's']) {
+    const page = readFileSync(join(root, dir, 'report.html'), 'utf8');
+    assert.match(page, /Best dev F1<\/div><div class="v">[\d.]+<\/div><div class="s">[^<]* · first 50 of 893 sentences</);
+    assert.match(page, /Test F1<\/div><div class="v">[\d.]+<\/div><div class="s">best dev checkpoint · first 50 of 2012 sentences</);
+  }
   // Without --limit nothing is said (EWT-sized runs would take too long here; sdp-sample has no test split).
   const all = runCli(['train', '--data', 'conll2000', '--candidates', 'casing', '--limit', '9000', '--hidden', '8', '--epochs', '1', '--no-progress', '--out', join(root, 'all')], { env, timeoutMs: 600_000 });
   assert.equal(all.code, 0, all.stderr);
   assert.match(all.stderr, /^best dev F1 [\d.]+ \(epoch 1\) · test [\d.]+ · model in /m);
+  assert.doesNotMatch(readFileSync(join(root, 'all', 'report.html'), 'utf8'), /first \d+ of/);
 });
