@@ -16,4 +16,5 @@ export { resolveSearchOptions } from './search/options.js';
 export { SearchEvents } from './search/events.js';
 export { writeReport } from './report/write-report.js';
 export { getBackend } from './engine/backend/select.js';
+export { defaultDataHome, defaultCacheDir } from './util/paths.js';
 export type { Sentence, TaggedSentence, TreeSentence, GraphSentence } from './formats/types.js';

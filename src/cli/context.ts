@@ -2,6 +2,8 @@
 import { getBackend, type BackendChoice } from '../engine/backend/select.js';
 import type { Backend } from '../engine/backend/backend.js';
 import { defaultCacheDir, defaultDataHome } from '../util/paths.js';
+import { ensureDir } from '../util/ensure-dir.js';
+import { UsageError } from '../util/errors.js';
 import { backendChoiceFromEnv } from './info.js';
 
 export interface CliContext {
@@ -10,12 +12,22 @@ export interface CliContext {
   backend: Backend;
 }
 
+/** The --threads flag (BLAS threads): a positive integer, or undefined for BLAS's own choice. */
+export function threadsFlag(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!(Number.isInteger(n) && n > 0)) throw new UsageError(`--threads needs a positive integer, got '${v}'`);
+  return n;
+}
+
 export function cliContext(flags: { home?: string; cacheDir?: string; backend?: string; threads?: string } = {}): CliContext {
   const choice: BackendChoice = backendChoiceFromEnv(flags.backend, process.env);
-  const threads = flags.threads !== undefined ? Number(flags.threads) : undefined;
+  const threads = threadsFlag(flags.threads);
+  const cacheDir = flags.cacheDir ?? defaultCacheDir();
+  ensureDir(cacheDir, 'cache folder'); // fails at once on a path that cannot be a folder
   return {
     dataHome: flags.home ?? defaultDataHome(),
-    cacheDir: flags.cacheDir ?? defaultCacheDir(),
+    cacheDir,
     backend: getBackend(choice, threads !== undefined ? { threads } : {}),
   };
 }

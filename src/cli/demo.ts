@@ -1,13 +1,17 @@
-// `ace demo`: a small ACE search on a CoNLL-2000 slice with the offline candidates, ending with the report's path.
+// `ace demo`: a small ACE search on a CoNLL-2000 slice with the offline candidates, ending with the report's path and
+// the command that tags raw text with the model it found.
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { createTask } from '../tasks/registry.js';
-import type { CandidateSpec } from '../embeddings/candidate.js';
 import { executeSearch, taskSettings, type SearchCommand } from './search.js';
 import { cacheEventLogger, cliContext } from './context.js';
+import { sliceNotes } from './slice-note.js';
 
-/** A POS-column feature candidate, so the search has a cheap fourth option to weigh. */
-const DEMO_CONFIG: CandidateSpec[] = [{ name: 'pos', kind: 'feature', options: { column: 'pos', dim: 25 } }];
+/**
+ * Candidates that read the words alone, so the model the demo ends with tags raw text (`ace predict --text`); a
+ * column feature such as CoNLL-2000's POS column would tie it to files that carry that column.
+ */
+const DEMO_CANDIDATES = ['glove', 'char', 'casing'];
 
 export interface DemoFlags {
   out?: string;
@@ -22,7 +26,7 @@ export async function runDemo(flags: DemoFlags): Promise<string> {
   const out = resolve(flags.out ?? join('runs', `demo-${new Date().toISOString().replace(/[:.]/g, '-')}`));
   const limit = Number(flags.limit);
   const command: SearchCommand = {
-    request: { task: 'chunk', data: 'conll2000', candidates: ['glove', 'char', 'casing', 'pos'], seed: 1, outDir: out, candidateConfig: DEMO_CONFIG, limit, hidden: 64 },
+    request: { task: 'chunk', data: 'conll2000', candidates: [...DEMO_CANDIDATES], seed: 1, outDir: out, limit, hidden: 64 },
     strategy: 'ace',
     episodes: Number(flags.episodes),
     epochsPerEpisode: Number(flags.epochsPerEpisode),
@@ -41,15 +45,17 @@ export async function runDemo(flags: DemoFlags): Promise<string> {
     command,
     (req) =>
       createTask({ ...taskSettings(req), dataHome: ctx.dataHome, cacheDir: ctx.cacheDir, backend: ctx.backend, events: cacheEventLogger() }),
-    { progress: flags.progress && Boolean(process.stderr.isTTY), stderr: process.stderr },
+    { progress: flags.progress && Boolean(process.stderr.isTTY), stderr: process.stderr, dataHome: ctx.dataHome },
   );
   const final = record.final;
   const report = join(out, 'report.html');
   if (final) {
     const chosen = command.request.candidates.filter((_, i) => final.selection[i]);
-    process.stdout.write(`best selection: ${chosen.join(' + ')} · dev F1 ${final.bestDevScore.toFixed(2)}${final.testScore !== null ? ` · test F1 ${final.testScore.toFixed(2)}` : ''}\n`);
+    const slice = await sliceNotes(ctx.dataHome, command.request.data, limit);
+    process.stdout.write(`best selection: ${chosen.join(' + ')} · dev F1 ${final.bestDevScore.toFixed(2)}${slice.dev}${final.testScore !== null ? ` · test F1 ${final.testScore.toFixed(2)}${slice.test}` : ''}\n`);
   }
   process.stdout.write(`report: ${report}\n`);
+  process.stdout.write(`tag raw text with the model: ace predict --model ${join(out, 'model')} --text "He reckons the current account deficit will narrow ."\n`);
   return report;
 }
 

@@ -1,9 +1,10 @@
 // `ace embed`: precomputes the frozen candidates' caches for a dataset's splits, with progress, and reports reuse.
 import { frozenSetId } from '../tasks/shared/frozen-sources.js';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { defaultCacheDir, defaultDataHome } from '../util/paths.js';
 import { UsageError } from '../util/errors.js';
+import { ensureDir } from '../util/ensure-dir.js';
 import type { Split } from '../tasks/task.js';
 import type { Sentence } from '../formats/types.js';
 import { datasetSpec, loadGraphs, loadTagging, loadTrees } from '../datasets/registry.js';
@@ -135,16 +136,23 @@ export function register(program: Command): void {
     .description('precompute the embedding caches of frozen candidates for a dataset')
     .requiredOption('--data <name>', 'dataset name (see `ace data list`)')
     .option('--split <split>', 'train, dev or test (default: all splits of the dataset)')
-    .option('--candidates <names>', 'comma-separated candidate names (defaults: glove, use-l0, use-l1, char, casing)', 'glove')
+    .option('--candidates <list>', 'comma-separated embedding candidates (glove, use-l0, use-l1, char, casing, or names from --config)', 'glove')
+    .addOption(new Option('--embeddings <list>').hideHelp())
     .option('--config <file>', 'YAML/JSON file listing more candidates (name, kind, options)')
     .option('--home <dir>', 'data home (default: ACE_DATA_HOME or ~/.local/share/ace-ts/data)')
     .option('--cache-dir <dir>', 'cache directory (default: ACE_CACHE_DIR or ~/.cache/ace-ts)')
     .option('--dtype <dtype>', 'float16 or float32 storage', 'float16')
-    .action(async (o: { data: string; split?: string; candidates: string; config?: string; home?: string; cacheDir?: string; dtype: string }) => {
+    .action(async (o: { data: string; split?: string; candidates: string; embeddings?: string; config?: string; home?: string; cacheDir?: string; dtype: string }, cmd: Command) => {
+      if (o.embeddings !== undefined) {
+        if (cmd.getOptionValueSource('candidates') === 'cli') throw new UsageError('--candidates and --embeddings are one option (--embeddings is its old name): give it once');
+        o.candidates = o.embeddings;
+      }
       if (o.split !== undefined && !SPLITS.includes(o.split as Split)) throw new UsageError(`--split must be train, dev or test (got ${o.split})`);
       if (o.dtype !== 'float16' && o.dtype !== 'float32') throw new UsageError(`--dtype must be float16 or float32 (got ${o.dtype})`);
       const candidates = o.candidates.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
       if (candidates.length === 0) throw new UsageError('--candidates needs at least one name');
+      const cacheDir = o.cacheDir ?? defaultCacheDir();
+      ensureDir(cacheDir, 'cache folder'); // fails at once on a path that cannot be a folder
       await runEmbed(
         {
           data: o.data,
@@ -152,7 +160,7 @@ export function register(program: Command): void {
           candidates,
           config: o.config,
           dataHome: o.home ?? defaultDataHome(),
-          cacheDir: o.cacheDir ?? defaultCacheDir(),
+          cacheDir,
           dtype: o.dtype,
           progress: Boolean(process.stderr.isTTY),
         },

@@ -15,7 +15,7 @@ import { backendChoiceFromEnv } from './info.js';
 import { type ColumnRecord, type ColumnSpec, parseColumns } from '../formats/conll-column.js';
 import { type ConlluSentence, conlluToGraph, conlluToTree, parseConllu } from '../formats/conllu.js';
 import { type SdpSentence, parseSdp, sdpToGraph } from '../formats/sdp.js';
-import { parseAbsa } from '../formats/absa-xml.js';
+import { type AbsaSentence, type TermScore, parseAbsa, scoreAspectTags, scoreTermRanges } from '../formats/absa-xml.js';
 import { conllevalScore, formatConllevalReport, splitTag } from '../metrics/spans.js';
 import { attachmentScores, excludeGoldPunct, formatConll18Rows } from '../metrics/attachment.js';
 import { enhancedScores, formatEnhancedRows, formatSdpBlock, sdpScores } from '../metrics/graph.js';
@@ -119,8 +119,8 @@ function evalConllu(opts: EvalOptions): string {
   const pred = parseConllu(readText(opts.pred), opts.pred, { validateDeps: false });
   let out = formatConll18Table(conll18Scores(gold, pred, { gold: opts.gold, system: opts.pred }));
   const where = (s: ConlluSentence): string | number => s.id ?? s.line;
-  const goldTrees = gold.map(conlluToTree);
-  const predTrees = pred.map(conlluToTree);
+  const goldTrees = gold.map((s) => conlluToTree(s, opts.gold));
+  const predTrees = pred.map((s) => conlluToTree(s, opts.pred));
   const sameWords = gold.length === pred.length && goldTrees.every((g, s) => sameStrings(g.words, (predTrees[s] as typeof g).words));
   if (!sameWords) {
     return `${out}\nThe words differ from gold: they are aligned by characters as conll18_ud_eval.py aligns them; the PUNCT-free and enhanced scores need the gold words.\n`;
@@ -171,25 +171,20 @@ function evalAbsa(opts: EvalOptions): string {
   const gold = parseAbsa(readText(opts.gold), opts.gold);
   const pred = parseAbsa(readText(opts.pred), opts.pred);
   const predById = new Map(pred.map((s) => [s.id, s]));
-  let nGold = 0;
-  let nPred = 0;
-  let correct = 0;
-  for (const g of gold) {
+  const ranges = (s: AbsaSentence): [number, number][] => (s.terms ?? []).map((t) => [t.from, t.to]);
+  const pairs = gold.map((g) => {
     const p = predById.get(g.id);
     if (!p) throw new InputError(opts.pred, undefined, `sentence id ${g.id} of the gold file is missing`);
     if (p.text !== g.text) throw new InputError(opts.pred, p.line, `sentence ${g.id}: the text differs from the gold file's`);
-    const goldSpans = new Set((g.terms ?? []).map((t) => `${t.from}:${t.to}`));
-    const predSpans = new Set((p.terms ?? []).map((t) => `${t.from}:${t.to}`));
-    nGold += goldSpans.size;
-    nPred += predSpans.size;
-    for (const k of predSpans) if (goldSpans.has(k)) correct++;
-  }
+    return { gold: ranges(g), pred: ranges(p) };
+  });
   if (pred.length !== gold.length) throw new InputError(opts.pred, undefined, `${pred.length} sentences, but the gold file ${opts.gold} has ${gold.length}`);
-  const precision = nPred ? correct / nPred : 0;
-  const recall = nGold ? correct / nGold : 0;
-  const f1 = precision + recall ? (2 * precision * recall) / (precision + recall) : 0;
+  return formatTermReport(scoreTermRanges(pairs));
+}
+
+function formatTermReport(r: TermScore): string {
   const pct = (x: number): string => formatFixedC(100 * x, 2);
-  return `aspect terms: gold ${nGold}; predicted ${nPred}; correct ${correct}.\nprecision: ${pct(precision)}%; recall: ${pct(recall)}%; F1: ${pct(f1)}\n`;
+  return `aspect terms: gold ${r.gold}; predicted ${r.predicted}; correct ${r.correct}.\nprecision: ${pct(r.precision)}%; recall: ${pct(r.recall)}%; F1: ${pct(r.f1)}\n`;
 }
 
 /** Scores `opts.pred` against `opts.gold` and returns the report text. */
@@ -230,7 +225,10 @@ export async function evalTagger(tagger: LoadedTagger, opts: EvalModelOptions): 
   const gold = await loadTagging(opts.dataHome, opts.data, opts.split);
   const pred = await predictSentences(tagger, gold);
   const goldTags = gold.map((s) => s.tags);
-  if (isSpanTask(tagger.description.task)) return formatConllevalReport(conllevalScore(goldTags, pred));
+  const { task, scheme } = tagger.description;
+  const terms = task === 'ae' && scheme !== 'none' ? scoreAspectTags(gold, pred, scheme) : null;
+  if (terms !== null) return formatTermReport(terms);
+  if (isSpanTask(task)) return formatConllevalReport(conllevalScore(goldTags, pred));
   const a = tokenAccuracy(goldTags, pred);
   return `${formatAccuracyReport(a.correct, a.total)}\nPer gold tag:\n${formatPerClassTable(tagClassTable(goldTags, pred))}`;
 }

@@ -15,7 +15,9 @@ import { isParserBundle, loadParser, predictParses, type LoadedParser, type Pars
 import { writeFileAtomic } from '../util/atomic-fs.js';
 import { InputError, UsageError } from '../util/errors.js';
 import { defaultCacheDir } from '../util/paths.js';
+import { isSameFile } from '../util/same-file.js';
 import { backendChoiceFromEnv } from './info.js';
+import { threadsFlag } from './context.js';
 
 export const PREDICT_FORMATS = ['conll', 'conllu', 'absa'] as const satisfies readonly TaggingFileFormat[];
 export type PredictFormat = TaggingFileFormat;
@@ -41,6 +43,13 @@ export interface PredictFileResult {
   tokens: number;
   /** conll only: the column layout the input was read with. */
   columns?: string;
+}
+
+/** Refuses an --output that is the --input file (by path or through a link): the gold file would be overwritten. */
+function refuseOverwritingInput(input: string, output: string): void {
+  if (isSameFile(input, output)) {
+    throw new UsageError(`--output ${output} is the --input file${output === input ? '' : ` ${input} (the same file through another path or a link)`}; the predictions would overwrite it: write them to another file`);
+  }
 }
 
 function readText(file: string): string {
@@ -89,6 +98,7 @@ async function predictAbsa(tagger: LoadedTagger, text: string, file: string): Pr
 
 /** Tags `opts.input` and writes the same format to `opts.output` (atomically), ready for the official scorer. */
 export async function runPredictFile(tagger: LoadedTagger, opts: PredictFileOptions): Promise<PredictFileResult> {
+  refuseOverwritingInput(opts.input, opts.output);
   const text = readText(opts.input);
   const format = opts.format ?? guessFormat(opts.input, text);
   const predicted =
@@ -99,6 +109,14 @@ export async function runPredictFile(tagger: LoadedTagger, opts: PredictFileOpti
 
 /** Tags raw text, one sentence per line: each line becomes `word/TAG` tokens; blank lines stay blank. */
 export async function runPredictText(tagger: LoadedTagger, text: string): Promise<string> {
+  const columns = tagger.requiredColumns;
+  if (columns.length > 0) {
+    const names = columns.map((c) => `"${c}"`).join(', ');
+    throw new UsageError(
+      `model ${tagger.dir} reads the input column${columns.length > 1 ? 's' : ''} ${names} besides the words (its selection has feature candidates), so it cannot tag raw text; ` +
+        `tag a file that has ${columns.length > 1 ? 'them' : 'it'} instead: ace predict --model ${tagger.dir} --input FILE --output OUT (CoNLL columns: word, ${columns.join(', ')}, label)`,
+    );
+  }
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
   const words = lines.map((l) => tokenizeText(l).map((t) => t.text));
@@ -135,7 +153,7 @@ const countWords = (sentences: readonly Sentence[]): number => sentences.reduce(
 async function parseConlluFile(parser: LoadedParser, text: string, file: string): Promise<{ out: string; result: ParseFileResult }> {
   // Heads and DEPS of a file to parse may be placeholders, so neither is validated.
   const sentences = parseConllu(text, file, { validateTree: false, validateDeps: false });
-  const views = sentences.map((s) => inputView(conlluToTree(s)));
+  const views = sentences.map((s) => inputView(conlluToTree(s, file, { missingHeads: 'allow' })));
   const parses = await predictParses(parser, views);
   const out = serializeConllu(
     parses.kind === 'dependency'
@@ -156,6 +174,7 @@ async function parseSdpFile(parser: LoadedParser, text: string, file: string): P
 
 /** Parses `opts.input` and writes the same format to `opts.output` (atomically), ready for `ace eval --format conllu|sdp`. */
 export async function runParseFile(parser: LoadedParser, opts: ParseFileOptions): Promise<ParseFileResult> {
+  refuseOverwritingInput(opts.input, opts.output);
   const text = readText(opts.input);
   const format = opts.format ?? guessParseFormat(opts.input, text);
   const parsed = format === 'sdp' ? await parseSdpFile(parser, text, opts.input) : await parseConlluFile(parser, text, opts.input);
@@ -204,6 +223,12 @@ interface PredictFlags {
   text?: string;
   cacheDir?: string;
   backend?: string;
+  threads?: string;
+}
+
+function backendOf(o: PredictFlags) {
+  const threads = threadsFlag(o.threads);
+  return getBackend(backendChoiceFromEnv(o.backend, process.env), threads !== undefined ? { threads } : {});
 }
 
 /** The --format a bundle kind reads, checked once the bundle's kind is known. */
@@ -214,7 +239,7 @@ function checkFormat<T extends string>(format: string | undefined, formats: read
 
 async function predictWithTagger(o: PredictFlags): Promise<void> {
   const format = checkFormat(o.format, PREDICT_FORMATS);
-  const backend = getBackend(backendChoiceFromEnv(o.backend, process.env));
+  const backend = backendOf(o);
   const tagger = await loadTagger(o.model, { cacheDir: o.cacheDir ?? defaultCacheDir(), backend });
   try {
     if (o.input !== undefined) {
@@ -232,7 +257,7 @@ async function predictWithTagger(o: PredictFlags): Promise<void> {
 
 async function predictWithParser(o: PredictFlags): Promise<void> {
   const format = checkFormat(o.format, PARSE_FORMATS);
-  const backend = getBackend(backendChoiceFromEnv(o.backend, process.env));
+  const backend = backendOf(o);
   const parser = await loadParser(o.model, { cacheDir: o.cacheDir ?? defaultCacheDir(), backend });
   try {
     if (o.input !== undefined) {
@@ -265,10 +290,13 @@ export function register(program: Command): void {
     .option('--text <text>', 'raw text, one sentence per line (default without --input: standard input); a dependency model prints CoNLL-U')
     .option('--cache-dir <dir>', 'where frozen candidates find their weights (default: ACE_CACHE_DIR or ~/.cache/ace-ts)')
     .option('--backend <choice>', 'auto | native | js (default: ACE_BACKEND or auto)')
+    .option('--threads <n>', "BLAS threads (default: BLAS's own)")
     .action(async (o: PredictFlags) => {
       if (o.input !== undefined && o.text !== undefined) throw new UsageError('give either --input or --text, not both');
       if (o.input !== undefined && o.output === undefined) throw new UsageError('--input needs --output');
       if (o.input === undefined && (o.output !== undefined || o.format !== undefined)) throw new UsageError('--output and --format apply to --input only');
+      // Before the bundle loads, so the refusal is immediate.
+      if (o.input !== undefined) refuseOverwritingInput(o.input, o.output!);
       // The bundle's kind (model.json `format`) decides which formats --format may name.
       await (isParserBundle(o.model) ? predictWithParser(o) : predictWithTagger(o));
     });

@@ -1,5 +1,5 @@
 // `ace search`: parse and check the options, build the task through a factory, run (or resume) the search, write the report.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import type { SearchableTask } from '../tasks/task.js';
@@ -22,6 +22,9 @@ import type { SearchRecord } from '../search/history.js';
 import type { RewardKind, RewardShaping } from '../search/reward.js';
 import { writeReport } from '../report/write-report.js';
 import { formatPerClassTable } from '../metrics/per-class.js';
+import { NewRunFolder, readSavedCommand } from './run-folder.js';
+import { sliceNotes, writeSliceNotes } from './slice-note.js';
+import { defaultDataHome } from '../util/paths.js';
 
 /** What a task factory needs to build a task model for a search. */
 export interface TaskRequest {
@@ -76,6 +79,8 @@ interface RawFlags {
   /** `--test-file`: `--test` is taken by `--no-test`. */
   testFile?: string;
   candidates?: string;
+  /** The old name of --candidates in `ace train`, accepted here too. */
+  embeddings?: string;
   out?: string;
   episodes?: string;
   epochsPerEpisode?: string;
@@ -114,7 +119,9 @@ function positiveNumber(name: string, v: string): number {
 }
 
 /** Check the flags of a new search (`--resume` reads the saved command instead). */
-export function parseSearchFlags(flags: RawFlags): SearchCommand {
+export function parseSearchFlags(given: RawFlags): SearchCommand {
+  if (given.candidates !== undefined && given.embeddings !== undefined) throw new UsageError('--candidates and --embeddings are one option (--embeddings is its old name): give it once');
+  const flags: RawFlags = { ...given, ...(given.embeddings !== undefined ? { candidates: given.embeddings } : {}) };
   for (const name of ['task', 'data', 'candidates', 'out'] as const) {
     if (!flags[name]) throw new UsageError(`--${name} is required (or use --resume DIR)`);
   }
@@ -192,6 +199,8 @@ export interface SearchIo {
   stderr: NodeJS.WritableStream;
   /** BLAS threads (the --threads flag); speed only, so not part of the saved command. */
   threads?: string;
+  /** The data home, so the end line can say when dev and test scores come from a slice (--limit). */
+  dataHome?: string;
 }
 
 /** Run a new search or resume the one in `resumeDir`; writes search.json, report.html and a JSONL log. */
@@ -200,26 +209,34 @@ export async function executeSearch(
   createTask: CreateTask,
   io: SearchIo = { progress: true, stderr: process.stderr },
 ): Promise<SearchRecord> {
-  let c: SearchCommand;
-  const resume = 'resumeDir' in command;
-  if (resume) {
-    const path = join(resolve(command.resumeDir), COMMAND_FILE);
-    if (!existsSync(path)) throw new UsageError(`${command.resumeDir} holds no search to resume (no ${COMMAND_FILE})`);
-    c = JSON.parse(readFileSync(path, 'utf8')) as SearchCommand;
-    c = { ...c, request: { ...c.request, outDir: resolve(command.resumeDir) } };
-  } else {
-    c = command;
-    if (existsSync(join(c.request.outDir, COMMAND_FILE))) {
-      throw new UsageError(`${c.request.outDir} already holds a search; use --resume ${c.request.outDir} or another --out`);
-    }
-    writeJsonAtomic(join(c.request.outDir, COMMAND_FILE), c);
+  if ('resumeDir' in command) {
+    const saved = readSavedCommand(command.resumeDir, 'search') as SearchCommand;
+    return searchInFolder({ ...saved, request: { ...saved.request, outDir: resolve(command.resumeDir) } }, true, createTask, io);
   }
+  const out = command.request.outDir;
+  if (existsSync(join(out, COMMAND_FILE))) throw new UsageError(`${out} already holds a search; use --resume ${out} or another --out`);
+  searchOptionsOf(command); // every check that needs no task, before the folder is made
+  // A new search's folder is made (or refused) before anything slow, and removed again if no epoch gets committed.
+  const folder = NewRunFolder.claim(out);
+  try {
+    return await searchInFolder(command, false, createTask, io);
+  } catch (err) {
+    if (folder.discardIfUnused()) io.stderr.write(`removed ${out}: the search failed before its first epoch was saved\n`);
+    throw err;
+  }
+}
+
+async function searchInFolder(c: SearchCommand, resume: boolean, createTask: CreateTask, io: SearchIo): Promise<SearchRecord> {
   const options = searchOptionsOf(c);
   const request: TaskRequest = { ...c.request, blockWeighting: STRATEGIES[c.strategy].blockWeighting };
   const run = io.threads !== undefined ? { threads: io.threads } : {};
   const task = await createTask(request, run);
   const names = task.candidateNames.join(',');
   if (names !== c.request.candidates.join(',')) throw new UsageError(`the task's candidates (${names}) differ from --candidates`);
+  // Written once the task exists, so a command the task refuses (a misspelt candidate) leaves no command behind.
+  if (!resume) writeJsonAtomic(join(c.request.outDir, COMMAND_FILE), c);
+  const slice = io.dataHome !== undefined ? await sliceNotes(io.dataHome, taskSettings(c.request).data, c.request.limit) : null;
+  if (slice !== null) writeSliceNotes(c.request.outDir, slice);
   const events = new SearchEvents();
   const detach = [attachJsonlLog(events, join(c.request.outDir, 'search.log.jsonl'))];
   // On a terminal --no-progress silences the bar; elsewhere the per-epoch lines are the log and always print.
@@ -232,7 +249,8 @@ export async function executeSearch(
     const split = options.evaluateTest ? 'test' : 'dev';
     const perClass = (await task.evaluate(split)).perClass;
     if (perClass) io.stderr.write(`ace: best checkpoint per class on ${split}:\n${formatPerClassTable(perClass)}`);
-    io.stderr.write(`ace: best dev ${record.metricName} ${record.final?.bestDevScore.toFixed(2)} · report ${report}\n`);
+    const testScore = record.final?.testScore ?? null;
+    io.stderr.write(`ace: best dev ${record.metricName} ${record.final?.bestDevScore.toFixed(2)}${slice?.dev ?? ''}${testScore !== null ? ` · test ${record.metricName} ${testScore.toFixed(2)}${slice?.test ?? ''}` : ''} · report ${report}\n`);
     return record;
   } finally {
     for (const d of detach) d();
@@ -248,7 +266,8 @@ export function registerSearch(program: Command, createTask: CreateTask): void {
     .option('--data <name|file>', 'data set name, or your own training file (CoNLL columns with the label last, CoNLL-U, ABSA XML, SDP)')
     .option('--dev <file>', 'with --data FILE: the dev file the rewards come from (default: every 10th training sentence)')
     .option('--test-file <file>', 'with --data FILE: a test file for the final model')
-    .option('--candidates <list>', 'comma-separated embedding candidates')
+    .option('--candidates <list>', 'comma-separated embedding candidates (glove, use-l0, use-l1, char, casing, or names from --config)')
+    .addOption(new Option('--embeddings <list>').hideHelp())
     .option('--out <dir>', 'output folder')
     .option('--episodes <n>', 'episodes (default 30)')
     .option('--epochs-per-episode <n>', 'a fixed budget of training epochs per episode (implies --regime fixed)')
@@ -274,7 +293,7 @@ export function registerSearch(program: Command, createTask: CreateTask): void {
     .option('--no-progress', 'no progress bar')
     .action(async (flags: RawFlags) => {
       const command = flags.resume ? { resumeDir: flags.resume } : parseSearchFlags(flags);
-      await executeSearch(command, createTask, { progress: flags.progress, stderr: process.stderr, ...(flags.threads ? { threads: flags.threads } : {}) });
+      await executeSearch(command, createTask, { progress: flags.progress, stderr: process.stderr, dataHome: defaultDataHome(), ...(flags.threads ? { threads: flags.threads } : {}) });
     });
 }
 

@@ -1,7 +1,7 @@
 // `ace train`: trains one task model (tagger or parser) on a dataset with the given embeddings, keeping the best-dev bundle.
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { createTask, TASK_NAMES, type ParserOverrides, type TaskFactoryRequest } from '../tasks/registry.js';
 import { defaultTaggingTask } from '../tasks/tagger/create.js';
@@ -20,21 +20,30 @@ import { TRAIN_FILES } from '../report/training-run.js';
 import { writeReport } from '../report/write-report.js';
 import { writeJsonAtomic } from '../util/atomic-fs.js';
 import { UsageError } from '../util/errors.js';
+import { checkFields } from '../util/json-file.js';
+import { NewRunFolder, readSavedCommand } from './run-folder.js';
+import { sliceNotes, writeSliceNotes } from './slice-note.js';
 import { cacheEventLogger, cliContext } from './context.js';
 import { formatPerClassTable } from '../metrics/per-class.js';
 
 export interface TrainFlags {
   task?: string;
   data?: string;
+  /** The candidates to concatenate; `candidates` is the option's name shared with search and embed, `embeddings` its old one. */
   embeddings?: string;
+  candidates?: string;
   config?: string;
   epochs?: string;
   out?: string;
   /** A run folder whose saved command and last epoch's state training continues from. */
   resume?: string;
+  /** With --resume: train the saved command again from its first epoch, replacing model/, the log and the state. */
+  restart?: boolean;
   /** With --data FILE: the dev file (else every 10th training sentence) and an optional test file. */
   dev?: string;
+  /** The test file: `testFile` is the name shared with search, `test` the old one. */
   test?: string;
+  testFile?: string;
   limit?: string;
   hidden?: string;
   /** Parsers only: stacked BiLSTM layers. */
@@ -169,8 +178,23 @@ const COMMAND_FILE = TRAIN_FILES.command;
 
 const flagName = (k: string): string => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
+/** One name per option across commands; the old spellings still work, but not both spellings at once. */
+function withAliases(flags: TrainFlags): TrainFlags {
+  const pairs = [['candidates', 'embeddings'], ['testFile', 'test']] as const;
+  for (const [name, old] of pairs) {
+    if (flags[name] !== undefined && flags[old] !== undefined) throw new UsageError(`${flagName(name)} and ${flagName(old)} are one option (${flagName(old)} is its old name): give it once`);
+  }
+  const out: TrainFlags = { ...flags };
+  if (flags.candidates !== undefined) out.embeddings = flags.candidates;
+  if (flags.testFile !== undefined) out.test = flags.testFile;
+  delete out.candidates;
+  delete out.testFile;
+  return out;
+}
+
 /** The run's command: a new one from the flags (checked, saved later), or the saved one of `--resume DIR`. */
-function trainCommand(flags: TrainFlags): { command: TrainCommand; out: string; resume: boolean } {
+function trainCommand(given: TrainFlags): { command: TrainCommand; out: string; resume: boolean } {
+  const flags = withAliases(given);
   if (flags.resume !== undefined) {
     const out = resolve(flags.resume);
     if (flags.out !== undefined && resolve(flags.out) !== out) throw new UsageError('--resume DIR trains in DIR; leave out --out');
@@ -178,12 +202,10 @@ function trainCommand(flags: TrainFlags): { command: TrainCommand; out: string; 
     if (given.length > 0) {
       throw new UsageError(`--resume continues the saved command; ${given.map(flagName).join(', ')} cannot change (only --epochs, --threads and the paths)`);
     }
-    const path = join(out, COMMAND_FILE);
-    if (!existsSync(path)) throw new UsageError(`${flags.resume} holds no training run to resume (no ${COMMAND_FILE})`);
-    const saved = JSON.parse(readFileSync(path, 'utf8')) as TrainCommand;
-    if (saved.command !== 'train') throw new UsageError(`${path} is not an \`ace train\` command (it is '${String(saved.command)}')`);
+    const saved = readSavedCommand(out, 'train') as TrainCommand;
     return { command: { ...saved, epochs: flags.epochs ?? saved.epochs }, out, resume: true };
   }
+  if (flags.restart) throw new UsageError('--restart goes with --resume DIR (it trains the saved command of DIR again)');
   if (flags.data === undefined) throw new UsageError('--data is required (or use --resume DIR)');
   if (flags.out === undefined) throw new UsageError('--out is required (or use --resume DIR)');
   const out = resolve(flags.out);
@@ -203,7 +225,27 @@ function trainCommand(flags: TrainFlags): { command: TrainCommand; out: string; 
  * continues with `--resume DIR` from its last finished epoch, with the same batches and dropout masks it would have had.
  */
 export async function runTrain(flags: TrainFlags, stderr: NodeJS.WritableStream = process.stderr): Promise<TrainSummary> {
-  const { command, out, resume } = trainCommand(flags);
+  const run = trainCommand(flags);
+  // A new run's folder is made (or refused) before anything slow, and removed again if no epoch gets committed.
+  const folder = run.resume ? null : NewRunFolder.claim(run.out);
+  try {
+    return await trainInFolder(run, flags, stderr);
+  } catch (err) {
+    if (folder?.discardIfUnused()) stderr.write(`removed ${run.out}: the run failed before its first epoch was saved\n`);
+    throw err;
+  }
+}
+
+/** What a training generation's search-state.json must hold (checked when read, so damage names file and field). */
+function parseProgress(value: unknown, file: string): TrainProgress {
+  checkFields(value, { epochsDone: 'number', best: 'object', 'best.epoch': 'number', 'best.dev': 'number', seconds: 'number', tokensPerSecond: 'number' }, file);
+  return value as TrainProgress;
+}
+
+/** Files of a run folder that show epochs were trained there. */
+const TRAINED_TRACES = ['model', TRAIN_FILES.log, TRAIN_FILES.results] as const;
+
+async function trainInFolder({ command, out, resume }: ReturnType<typeof trainCommand>, flags: TrainFlags, stderr: NodeJS.WritableStream): Promise<TrainSummary> {
   const saved = command.flags;
   const data = datasetNameOf(saved);
   const taskName = saved.task;
@@ -211,10 +253,20 @@ export async function runTrain(flags: TrainFlags, stderr: NodeJS.WritableStream 
   const epochs = wholePositive('epochs', command.epochs);
   const seed = Number(saved.seed);
   const ctx = cliContext(flags);
-  const store = new StateStore<TrainProgress>(out);
-  // A run killed before its first epoch committed starts over from its saved command.
+  const store = new StateStore<TrainProgress>(out, { parse: parseProgress, warn: (m) => stderr.write(`warning: ${m}\n`) });
+  if (flags.restart) {
+    for (const f of [...TRAINED_TRACES, 'state', 'report.html']) rmSync(join(out, f), { recursive: true, force: true });
+    stderr.write(`--restart: training ${out} again from its first epoch\n`);
+  }
+  // A run killed before its first epoch committed starts over from its saved command; one whose state is gone while
+  // its model and log remain is refused, since starting over would silently replace them.
   const latest = resume ? store.latest() : null;
-  mkdirSync(out, { recursive: true });
+  if (resume && latest === null) {
+    const traces = TRAINED_TRACES.filter((f) => existsSync(join(out, f)));
+    if (traces.length > 0) {
+      throw new UsageError(`${out} has trained epochs (${traces.join(', ')}) but no saved state (${join(out, 'state')} is missing or empty), so it cannot continue; \`ace train --resume ${out} --restart\` trains it again from scratch, replacing them`);
+    }
+  }
   const bar = flags.progress && (stderr as NodeJS.WriteStream).isTTY ? new cliProgress.SingleBar({ format: 'epoch {epoch} |{bar}| {value}/{total} batches · loss {loss} · {tps} tok/s · ETA {eta_formatted}', stream: stderr as NodeJS.WriteStream }, cliProgress.Presets.shades_classic) : null;
   let lastLine = 0;
   const onBatch = (b: BatchInfo) => {
@@ -262,6 +314,8 @@ export async function runTrain(flags: TrainFlags, stderr: NodeJS.WritableStream 
   // Written once the task is built (so a refused command leaves no folder behind); a resume's raised --epochs is
   // kept, so a later plain --resume continues to it.
   writeJsonAtomic(join(out, COMMAND_FILE), command);
+  const slice = await sliceNotes(ctx.dataHome, data, positive('limit', saved.limit));
+  writeSliceNotes(out, slice);
   stderr.write(`every epoch updates ${join(out, 'report.html')}; \`ace train --resume ${out}\` continues after a kill\n`);
   const log = join(out, TRAIN_FILES.log);
   // The same epoch step and stopping rule as a search episode: taggers stop when their plateau schedule has cut
@@ -318,7 +372,7 @@ export async function runTrain(flags: TrainFlags, stderr: NodeJS.WritableStream 
   const report = writeReport([out], new Date().toISOString());
   const perClass = testEval ? testEval.perClass : (await task.evaluate('dev')).perClass;
   if (perClass) stderr.write(`per class on ${testEval ? 'test' : 'dev'}:\n${formatPerClassTable(perClass)}`);
-  stderr.write(`best dev ${task.metricName} ${best.dev.toFixed(2)} (epoch ${best.epoch})${test !== null ? ` · test ${test.toFixed(2)}` : ''} · model in ${join(out, 'model')} · report ${report}\n`);
+  stderr.write(`best dev ${task.metricName} ${best.dev.toFixed(2)}${slice.dev} (epoch ${best.epoch})${test !== null ? ` · test ${test.toFixed(2)}${slice.test}` : ''} · model in ${join(out, 'model')} · report ${report}\n`);
   if ((task.metricName === 'ELAS' || task.metricName === 'LF') && data === saved.data) {
     stderr.write(`the arc threshold is σ > 0.5; \`ace calibrate --model ${join(out, 'model')} --data ${saved.data}\` tunes it on dev\n`);
   }
@@ -332,12 +386,15 @@ export function register(program: Command): void {
     .option('--task <name>', `task: ${TASK_NAMES.join('|')} (default: from the dataset)`)
     .option('--data <name|file>', 'dataset name (see `ace data list`) or your own training file (CoNLL columns with the label last, CoNLL-U, ABSA XML, SDP); required unless --resume')
     .option('--dev <file>', 'with --data FILE: the dev file (default: every 10th training sentence is held out)')
-    .option('--test <file>', 'with --data FILE: a test file, scored once with the best model')
-    .option('--embeddings <list>', `comma-separated candidates (glove, use-l0, use-l1, char, casing, or names from --config) (default: "${DEFAULT_EMBEDDINGS}")`)
+    .option('--test-file <file>', 'with --data FILE: a test file, scored once with the best model')
+    .addOption(new Option('--test <file>').hideHelp())
+    .option('--candidates <list>', `comma-separated embedding candidates (glove, use-l0, use-l1, char, casing, or names from --config) (default: "${DEFAULT_EMBEDDINGS}")`)
+    .addOption(new Option('--embeddings <list>').hideHelp())
     .option('--config <file>', 'YAML/JSON file declaring more candidates (kept in command.json for --resume)')
     .option('--epochs <n>', `maximum epochs (default: "${DEFAULT_EPOCHS}"; with --resume, the new total)`)
     .option('--out <dir>', 'output folder (model bundle, log, results, per-epoch state); required unless --resume')
     .option('--resume <dir>', 'continue the run in <dir> after its last finished epoch (same command; --epochs may raise the total)')
+    .option('--restart', 'with --resume: train the saved command again from its first epoch, replacing the model, log and state')
     .option('--limit <n>', 'use only the first N training sentences and the first max(50, N/4) dev and test sentences')
     .option('--hidden <n>', 'BiLSTM size per direction (default: tagger 256, dep 400, sdp/eud 600)')
     .option('--layers <n>', 'parsers: stacked BiLSTM layers (default 3)')

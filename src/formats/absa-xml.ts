@@ -2,7 +2,7 @@
 import { InputError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/atomic-fs.js';
 import { readRawLines } from './blocks.js';
-import { spansOf, tagsOf } from './tag-schemes.js';
+import { convert, spansOf, tagsOf, type TagScheme } from './tag-schemes.js';
 import { tokenize } from './tokenize.js';
 import type { TaggedSentence } from './types.js';
 import { type XmlElement, type XmlNode, XmlIncomplete, XmlReader, attr, serializeNode } from './xml-lite.js';
@@ -214,7 +214,7 @@ export function writeAbsa(file: string, sentences: Iterable<AbsaSentence>): void
 }
 
 /** Tokens of the text plus BIO (IOB2) tags: a token is inside a term when their character ranges overlap. */
-export function absaToTagged(s: AbsaSentence): TaggedSentence & { offsets: [number, number][] } {
+export function absaToTagged(s: AbsaSentence): TaggedSentence & { offsets: [number, number][]; termRanges: [number, number][] } {
   const toks = tokenize(s.text);
   const spans = (s.terms ?? []).map((t) => {
     let start = -1;
@@ -231,18 +231,63 @@ export function absaToTagged(s: AbsaSentence): TaggedSentence & { offsets: [numb
   // Duplicate listings of one term (same tokens) are one span; other overlaps cannot be tagged and are errors.
   const uniq = [...new Map(spans.map((p) => [`${p.start}:${p.end}`, p])).values()].sort((a, b) => a.start - b.start);
   for (let i = 1; i < uniq.length; i++) if (uniq[i].start < uniq[i - 1].end) throw new RangeError(`sentence ${s.id}: aspect terms overlap on token ${uniq[i].start}`);
-  return { id: s.id, words: toks.map((t) => t.text), tags: tagsOf(uniq, toks.length, 'IOB2'), offsets: toks.map((t) => [t.start, t.end]) };
+  return { id: s.id, words: toks.map((t) => t.text), tags: tagsOf(uniq, toks.length, 'IOB2'), offsets: toks.map((t) => [t.start, t.end]), termRanges: (s.terms ?? []).map((t) => [t.from, t.to]) };
+}
+
+/** Character ranges [from, to) of the terms that IOB2 `tags` mark over words at `words` ranges. */
+export function termRangesFromTags(words: readonly (readonly [number, number])[], tags: readonly string[]): [number, number][] {
+  if (tags.length !== words.length) throw new RangeError(`${tags.length} tags for ${words.length} tokens`);
+  return spansOf(tags, 'IOB2').map((p) => [words[p.start]![0], words[p.end - 1]![1]]);
 }
 
 /** Terms from predicted IOB2 tags over `tokenize(s.text)`; offsets are character offsets into the text. */
 export function termsFromTags(s: AbsaSentence, tags: readonly string[]): AbsaTerm[] {
   const toks = tokenize(s.text);
   if (tags.length !== toks.length) throw new RangeError(`sentence ${s.id}: ${tags.length} tags for ${toks.length} tokens`);
-  return spansOf(tags, 'IOB2').map((p) => {
-    const from = toks[p.start].start;
-    const to = toks[p.end - 1].end;
-    return { term: s.text.slice(from, to), from, to };
-  });
+  return termRangesFromTags(toks.map((t) => [t.start, t.end]), tags).map(([from, to]) => ({ term: s.text.slice(from, to), from, to }));
+}
+
+export interface TermScore {
+  gold: number;
+  predicted: number;
+  correct: number;
+  precision: number;
+  recall: number;
+  f1: number;
+}
+
+/**
+ * SemEval-2014 aspect term extraction as its official evaluation scores it: per sentence, a predicted term is correct
+ * when a gold term has the same character offsets (terms listed twice count once). `ace eval --format absa` and the
+ * aspect tagger's dev and test scores both go through here.
+ */
+export function scoreTermRanges(sentences: Iterable<{ gold: readonly (readonly [number, number])[]; pred: readonly (readonly [number, number])[] }>): TermScore {
+  let gold = 0;
+  let predicted = 0;
+  let correct = 0;
+  for (const s of sentences) {
+    const g = new Set(s.gold.map(([a, b]) => `${a}:${b}`));
+    const p = new Set(s.pred.map(([a, b]) => `${a}:${b}`));
+    gold += g.size;
+    predicted += p.size;
+    for (const k of p) if (g.has(k)) correct++;
+  }
+  const precision = predicted ? correct / predicted : 0;
+  const recall = gold ? correct / gold : 0;
+  const f1 = precision + recall ? (2 * precision * recall) / (precision + recall) : 0;
+  return { gold, predicted, correct, precision, recall, f1 };
+}
+
+/**
+ * The offset-level score of predicted tags (in `scheme`) on sentences that carry their character offsets (read from
+ * ABSA XML); null when some sentence has none (aspect data from another format), where span F1 is all there is.
+ */
+export function scoreAspectTags(sentences: readonly TaggedSentence[], pred: readonly (readonly string[])[], scheme: TagScheme): TermScore | null {
+  if (!sentences.every((s) => s.charOffsets !== undefined)) return null;
+  return scoreTermRanges(sentences.map((s, i) => {
+    const tags = pred[i] as readonly string[];
+    return { gold: s.charOffsets!.terms, pred: termRangesFromTags(s.charOffsets!.words, scheme === 'IOB2' ? tags : convert(tags, scheme, 'IOB2')) };
+  }));
 }
 
 function wsText(raw: string): XmlNode {

@@ -170,10 +170,26 @@ export function conlluToTagged(s: ConlluSentence, label: ConlluColumn = 'upos'):
   return withId<TaggedSentence>({ words: ws.map((t) => t.cells[1]), tags: ws.map((t) => t.cells[col(label)]), features }, s);
 }
 
-/** Basic-tree view over syntactic words (multiword ranges and empty nodes skipped). */
-export function conlluToTree(s: ConlluSentence): TreeSentence {
+/** The line of token `i` of a sentence read by parseConllu: its comment lines come first, one line per token after. */
+function tokenLine(s: ConlluSentence, i: number): number {
+  return s.line + s.comments.length + i;
+}
+
+/**
+ * Basic-tree view over syntactic words (multiword ranges and empty nodes skipped). A word whose HEAD is `_` is an
+ * InputError naming `file` and its line (a tree task cannot learn from it), unless `missingHeads` is 'allow' (a file
+ * to parse, whose heads are placeholders): such heads are then -1.
+ */
+export function conlluToTree(s: ConlluSentence, file = 'CoNLL-U input', options: { missingHeads?: 'error' | 'allow' } = {}): TreeSentence {
   const ws = words(s);
-  return withId<TreeSentence>({ words: ws.map((t) => t.cells[1]), features: { upos: ws.map((t) => t.cells[3]), xpos: ws.map((t) => t.cells[4]) }, heads: ws.map((t) => Number(t.cells[6])), rels: ws.map((t) => t.cells[7]) }, s);
+  const heads = ws.map((t) => (t.cells[6] === '_' ? -1 : Number(t.cells[6])));
+  const missing = heads.indexOf(-1);
+  if (missing >= 0 && options.missingHeads !== 'allow') {
+    const at = s.tokens.indexOf(ws[missing] as ConlluToken);
+    const count = heads.filter((h) => h < 0).length;
+    throw new InputError(file, tokenLine(s, at), `word ${missing + 1} '${ws[missing]?.cells[1]}' has no HEAD ('_'${count > 1 ? `, as ${count - 1} more words of this sentence` : ''}); a dependency task needs a head for every word`);
+  }
+  return withId<TreeSentence>({ words: ws.map((t) => t.cells[1]), features: { upos: ws.map((t) => t.cells[3]), xpos: ws.map((t) => t.cells[4]) }, heads, rels: ws.map((t) => t.cells[7]) }, s);
 }
 
 /**

@@ -11,6 +11,14 @@ export interface Sentence {
 /** A sentence with one label per word (NER / chunk / POS / aspect tags, in the file's scheme). */
 export interface TaggedSentence extends Sentence {
   tags: string[];
+  /** ABSA only: each word's [from, to) in the sentence text and the gold terms', for offset-level scores. */
+  charOffsets?: CharOffsets;
+}
+
+/** Character ranges [from, to) of a sentence's words and of its gold aspect terms. */
+export interface CharOffsets {
+  words: [number, number][];
+  terms: [number, number][];
 }
 
 /** A dependency tree: `heads[i]` is the 1-based head of word i+1, 0 for the root. */

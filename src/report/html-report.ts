@@ -8,6 +8,8 @@ export interface ReportRun {
   /** Shown in legends and headings (e.g. the strategy, or the folder name). */
   label: string;
   record: SearchRecord;
+  /** When dev and test are slices (--limit): which part, e.g. "first 150 of 893 sentences". */
+  slices?: { dev?: string; test?: string };
 }
 
 export const strategyName = strategyLabel;
@@ -57,8 +59,8 @@ function summaryCards(run: ReportRun): string {
   const r = run.record;
   const f = r.final;
   const cards: string[] = [];
-  cards.push(`<div class="card"><div class="k">Best dev ${esc(r.metricName)}</div><div class="v">${num(f?.bestDevScore)}</div><div class="s">${f ? `episode ${f.bestEpisode}, epoch ${f.bestEpoch + 1}` : 'search not finished'}</div></div>`);
-  cards.push(`<div class="card"><div class="k">Test ${esc(r.metricName)}</div><div class="v">${num(f?.testScore)}</div><div class="s">best dev checkpoint</div></div>`);
+  cards.push(`<div class="card"><div class="k">Best dev ${esc(r.metricName)}</div><div class="v">${num(f?.bestDevScore)}</div><div class="s">${f ? `episode ${f.bestEpisode}, epoch ${f.bestEpoch + 1}` : 'search not finished'}${run.slices?.dev ? ` · ${esc(run.slices.dev)}` : ''}</div></div>`);
+  cards.push(`<div class="card"><div class="k">Test ${esc(r.metricName)}</div><div class="v">${num(f?.testScore)}</div><div class="s">best dev checkpoint${run.slices?.test ? ` · ${esc(run.slices.test)}` : ''}</div></div>`);
   const regime = r.regime?.name ?? 'fixed';
   const planned = isStrategy(r.strategy) && STRATEGIES[r.strategy].singleModel && regime !== 'fixed' ? 1 : r.options.episodes;
   cards.push(`<div class="card"><div class="k">Episodes</div><div class="v">${r.episodes.length}<span class="s"> / ${planned}</span></div><div class="s">${totalEpochs(r)} epochs · regime ${esc(regime)}${regime === 'fixed' ? ` (${r.options.epochsPerEpisode} each)` : ''}</div></div>`);

@@ -16,6 +16,8 @@ export interface TrainingEpoch {
 export interface TrainingRun {
   /** Shown in legends and headings (the folder name). */
   label: string;
+  /** When dev and test are slices (--limit): which part, e.g. "first 150 of 893 sentences". */
+  slices?: { dev?: string; test?: string };
   task: string;
   data: string;
   embeddings: readonly string[];
@@ -52,8 +54,8 @@ function cards(run: TrainingRun): string {
   const wall = run.epochs.reduce((s, e) => s + e.seconds, 0);
   const last = run.epochs[run.epochs.length - 1];
   const c = [
-    `<div class="card"><div class="k">Best dev ${esc(run.metric)}</div><div class="v">${num(best?.devScore)}</div><div class="s">${best ? `epoch ${best.epoch}` : 'no epoch yet'}</div></div>`,
-    `<div class="card"><div class="k">Test ${esc(run.metric)}</div><div class="v">${num(run.test)}</div><div class="s">${run.finished ? 'best dev checkpoint' : 'after training ends'}</div></div>`,
+    `<div class="card"><div class="k">Best dev ${esc(run.metric)}</div><div class="v">${num(best?.devScore)}</div><div class="s">${best ? `epoch ${best.epoch}` : 'no epoch yet'}${run.slices?.dev ? ` · ${esc(run.slices.dev)}` : ''}</div></div>`,
+    `<div class="card"><div class="k">Test ${esc(run.metric)}</div><div class="v">${num(run.test)}</div><div class="s">${run.finished ? 'best dev checkpoint' : 'after training ends'}${run.slices?.test ? ` · ${esc(run.slices.test)}` : ''}</div></div>`,
     `<div class="card"><div class="k">Epochs</div><div class="v">${run.epochs.length}<span class="s">${run.maxEpochs !== null ? ` / ${run.maxEpochs}` : ''}</span></div><div class="s">${run.finished ? 'finished' : 'in progress or stopped'}</div></div>`,
     `<div class="card"><div class="k">Training time</div><div class="v">${duration(wall)}</div><div class="s">${last ? `${Math.round(last.tokensPerSecond)} tok/s last epoch` : ''}</div></div>`,
   ];

@@ -4,11 +4,29 @@ import { basename, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-fs.js';
 import { readSearchRecord } from '../search/history.js';
 import { InputError } from '../util/errors.js';
+import { readJsonFile } from '../util/json-file.js';
 import { renderReport, strategyName, type ReportRun } from './html-report.js';
 import { renderTrainingReport } from './training-report.js';
 import { isTrainingFolder, readTrainingRun, TRAIN_FILES } from './training-run.js';
 
 export const REPORT_FILE = 'report.html';
+
+/** Written by the CLI beside a run on a --limit slice: which part of dev and test its scores cover. */
+export const SLICES_FILE = 'slices.json';
+
+export interface Slices {
+  /** E.g. "first 150 of 893 sentences"; absent when the whole split is scored. */
+  dev?: string;
+  test?: string;
+}
+
+/** The run's slices.json, or none. */
+export function readSlices(dir: string): Slices {
+  const path = join(dir, SLICES_FILE);
+  if (!existsSync(path)) return {};
+  const v = readJsonFile(path) as Record<string, unknown>;
+  return Object.fromEntries((['dev', 'test'] as const).filter((k) => typeof v[k] === 'string').map((k) => [k, v[k] as string]));
+}
 
 /** Runs labelled by strategy, or by folder name when two runs share a strategy. */
 export function loadRuns(dirs: readonly string[]): ReportRun[] {
@@ -18,6 +36,7 @@ export function loadRuns(dirs: readonly string[]): ReportRun[] {
   return records.map(({ dir, record }) => ({
     label: (counts.get(record.strategy) ?? 0) > 1 ? `${strategyName(record.strategy)} (${basename(dir)})` : strategyName(record.strategy),
     record,
+    slices: readSlices(dir),
   }));
 }
 
@@ -30,7 +49,7 @@ export function writeReport(dirs: readonly string[], generatedAt?: string): stri
   const training = !existsSync(join(dirs[0], 'search.json')) && isTrainingFolder(dirs[0]);
   if (training) {
     for (const d of dirs.slice(1)) if (!isTrainingFolder(d)) throw new InputError(resolve(d), undefined, `not a training folder like ${dirs[0]} (no ${TRAIN_FILES.log})`);
-    writeFileAtomic(path, renderTrainingReport(dirs.map(readTrainingRun), generatedAt));
+    writeFileAtomic(path, renderTrainingReport(dirs.map((d) => ({ ...readTrainingRun(d), slices: readSlices(d) })), generatedAt));
   } else {
     writeFileAtomic(path, renderReport(loadRuns(dirs), generatedAt));
   }

@@ -125,11 +125,11 @@ test('ace predict --input on CoNLL-U: only HEAD/DEPREL change, trees validate, a
   assert.match(report, /\nLAS +\|/);
   // The file route scores what the model predicts in memory.
   const parser = await loadParser(depBundle, { cacheDir, backend: getBackend() });
-  const parses = await predictParses(parser, goldSents.map(conlluToTree));
+  const parses = await predictParses(parser, goldSents.map((s) => conlluToTree(s)));
   assert.equal(parses.kind, 'dependency');
   // Gold words: the table's UAS and LAS rows are the gold-tokenization rows of the in-memory predictions.
   const rowsOf = (text: string): string[] => text.split('\n').filter((l) => /^(UAS|LAS) /.test(l));
-  if (parses.kind === 'dependency') assert.deepEqual(rowsOf(report), rowsOf(formatConll18Rows(attachmentScores(goldSents.map(conlluToTree), parses.trees))));
+  if (parses.kind === 'dependency') assert.deepEqual(rowsOf(report), rowsOf(formatConll18Rows(attachmentScores(goldSents.map((s) => conlluToTree(s)), parses.trees))));
   await parser.dispose();
 });
 

@@ -1,7 +1,7 @@
 // Tests `ace predict` (files in their own layout, raw text) and `ace eval --model` on a tiny bundle trained here.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getBackend } from '../../src/engine/backend/select.js';
@@ -153,6 +153,21 @@ test('predict refuses inconsistent options', { skip }, async () => {
   await assert.rejects(runCommand(registerPredict, ['predict', '--model', bundle, '--input', 'x', '--output', 'y', '--text', 'z']), UsageError);
   await assert.rejects(runCommand(registerPredict, ['predict', '--model', bundle, '--input', 'x', '--output', 'y', '--format', 'sdp']), /--format must be one of/);
   await assert.rejects(runCommand(registerPredict, ['predict', '--model', join(root, 'missing'), '--text', 'hi']), /not found/);
+});
+
+test('--output naming the --input file, by its path, another path or a link, is refused and the gold file kept', { skip }, async () => {
+  const gold = file('gold.txt', conll2000Input);
+  const links = [join(root, 'gold-link.txt'), join(root, 'gold-hard.txt')];
+  symlinkSync(gold, links[0] as string);
+  linkSync(gold, links[1] as string);
+  for (const output of [gold, `${root}/./gold.txt`, ...links]) {
+    await assert.rejects(
+      runCommand(registerPredict, ['predict', '--model', bundle, '--input', gold, '--output', output, '--cache-dir', cacheDir]),
+      (e: unknown) => e instanceof UsageError && e.message.includes(output) && /is the --input file.*overwrite/.test(e.message),
+    );
+    await assert.rejects(runPredictFile(tagger, { input: links[0] as string, output: gold }), (e: unknown) => e instanceof UsageError && /is the --input file/.test(e.message));
+  }
+  assert.equal(readFileSync(gold, 'utf8'), conll2000Input);
 });
 
 test('ace eval --model prints a conlleval report for a dataset split', { skip }, async () => {

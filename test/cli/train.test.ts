@@ -60,15 +60,16 @@ test('a run resumed after epoch 1 trains the same epochs 2–3 as an uninterrupt
   assert.equal((report.match(/<tr( class="best")?><td>\d+<\/td>/g) ?? []).length, 3);
 });
 
-test('a finished run resumed with no more epochs only re-scores its best bundle; one with no epoch starts over', { skip }, async () => {
+test('a finished run resumed with no more epochs only re-scores its best bundle; one without its state starts over with --restart', { skip }, async () => {
   const out = join(root, 'finished');
   const first = await runTrain(flags(out, { epochs: '1' }), sink);
   const again = await runTrain({ resume: out, home: dataHome(), cacheDir, progress: false }, sink);
   assert.deepEqual([again.bestEpoch, again.bestDev, again.test], [first.bestEpoch, first.bestDev, first.test]);
   assert.equal(logScores(out).length, 1);
-  // Killed before the first epoch committed: --resume starts over from the saved command, to the same model.
+  // Its state gone: --resume --restart starts over from the saved command, to the same model (test/cli/run-folder.test.ts
+  // checks that a plain --resume refuses).
   rmSync(join(out, 'state'), { recursive: true });
-  const over = await runTrain({ resume: out, home: dataHome(), cacheDir, progress: false }, sink);
+  const over = await runTrain({ resume: out, restart: true, home: dataHome(), cacheDir, progress: false }, sink);
   assert.deepEqual([over.bestEpoch, over.bestDev, over.test], [first.bestEpoch, first.bestDev, first.test]);
 });
 

@@ -107,3 +107,17 @@ test('validation: columns, ids, head range, roots, cycles, DEPS heads, empty fil
   const [loose] = parseConllu(row('1', '0', 'NormType=x'), 'x', { validateDeps: false });
   assert.throws(() => conlluToGraph(loose), /bad DEPS entry 'NormType=x'/);
 });
+
+test("a word whose HEAD is '_' has no tree view: an error naming file and line, unless the heads are placeholders", () => {
+  const text = [
+    '# sent_id = a', '1\tThe\tthe\tDET\tDT\t_\t2\tdet\t_\t_', '2\tdog\tdog\tNOUN\tNN\t_\t0\troot\t_\t_', '',
+    '# sent_id = b', '# text = It ran', '1\tIt\tit\tPRON\tPRP\t_\t_\t_\t_\t_', '2\tran\trun\tVERB\tVBD\t_\t_\t_\t_\t_', '',
+  ].join('\n');
+  const sents = parseConllu(text, 'heads.conllu');
+  assert.deepEqual(conlluToTree(sents[0]!, 'heads.conllu').heads, [2, 0]);
+  assert.throws(
+    () => conlluToTree(sents[1]!, 'heads.conllu'),
+    (e: unknown) => e instanceof InputError && e.file === 'heads.conllu' && e.where === 7 && /word 1 'It' has no HEAD \('_', as 1 more words/.test(e.problem),
+  );
+  assert.deepEqual(conlluToTree(sents[1]!, 'heads.conllu', { missingHeads: 'allow' }).heads, [-1, -1]);
+});

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SearchEvents } from '../../src/search/events.js';
@@ -88,9 +88,13 @@ for (const sweep of SWEEPS) {
           await resumeToEnd(outDir, input);
           assert.equal(normalizedRecord(outDir), ref.record, `after ${stage}@${epoch}`);
           assert.equal(finalModel(outDir), ref.model, `model after ${stage}@${epoch}`);
-          // Only the newest generation and the best checkpoint are kept.
-          const left = readdirSync(join(outDir, 'state')).filter((n) => n.startsWith('gen-') || n.startsWith('best-'));
-          assert.equal(left.length, 2, left.join(','));
+          // Only the two newest generations (the last and its fallback) and the checkpoints they name are kept.
+          const state = join(outDir, 'state');
+          const gens = readdirSync(state).filter((n) => n.startsWith('gen-')).sort();
+          const newest = Math.max(...gens.map((n) => Number(n.slice(4))));
+          assert.deepEqual(gens.map((n) => Number(n.slice(4))), [newest - 1, newest].filter((n) => n > 0), gens.join(','));
+          const named = new Set(gens.map((g) => (JSON.parse(readFileSync(join(state, g, 'search-state.json'), 'utf8')) as { best: { checkpoint: string } }).best.checkpoint));
+          assert.deepEqual(readdirSync(state).filter((n) => n.startsWith('best-')).sort(), [...named].sort());
         } finally {
           rmSync(outDir, { recursive: true, force: true });
         }
@@ -111,6 +115,29 @@ test('several interruptions in a row still give the uninterrupted result', async
     assert.equal(normalizedRecord(outDir), ref.record);
     assert.equal(finalModel(outDir), ref.model);
   } finally {
+    rmSync(outDir, { recursive: true, force: true });
+  }
+});
+
+test('a damaged newest generation: resume warns, naming it, and goes on from the one before to the uninterrupted result', async () => {
+  const ref = await reference(KILL_TEST_OPTIONS);
+  const outDir = tempDir();
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => warnings.push(w.message);
+  process.on('warning', onWarning);
+  try {
+    assert.ok(await interrupted(outDir, KILL_TEST_OPTIONS, (s, e) => s === 'record-written' && e === 4));
+    const state = join(outDir, 'state');
+    const newest = readdirSync(state).filter((n) => n.startsWith('gen-')).sort().at(-1)!;
+    writeFileSync(join(state, newest, 'task', 'inner.json'), '{"skill": [0.1');
+    await resumeToEnd(outDir, KILL_TEST_OPTIONS);
+    await new Promise((r) => setImmediate(r)); // warnings are emitted on the next tick
+    assert.equal(normalizedRecord(outDir), ref.record);
+    assert.equal(finalModel(outDir), ref.model);
+    assert.equal(warnings.length, 1, warnings.join('\n'));
+    assert.match(warnings[0] as string, new RegExp(`${newest} is damaged .*inner\\.json.*resuming from the previous generation`));
+  } finally {
+    process.off('warning', onWarning);
     rmSync(outDir, { recursive: true, force: true });
   }
 });

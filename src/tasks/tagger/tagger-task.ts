@@ -3,6 +3,7 @@ import type { Backend } from '../../engine/backend/backend.js';
 import { Adam, ReduceLrOnPlateau, Sgd, clipGradNorm, zeroGrads, type ReduceLrOnPlateauState } from '../../engine/index.js';
 import type { TaggedSentence } from '../../formats/types.js';
 import { conllevalScore } from '../../metrics/spans.js';
+import { scoreAspectTags } from '../../formats/absa-xml.js';
 import { tokenAccuracy } from '../../metrics/accuracy.js';
 import { spanClassTable, tagClassTable } from '../../metrics/per-class.js';
 import { EpisodicTask } from '../shared/episodic-task.js';
@@ -156,6 +157,10 @@ export class TaggerTask extends EpisodicTask<ReduceLrOnPlateauState, ReduceLrOnP
 
   private score(pred: string[][], split: Split): Evaluation {
     const gold = this.data[split].map((s) => s.tags);
+    const { task, scheme } = this.tagger.description;
+    // Aspect terms read from ABSA XML are scored by character offsets, as `ace eval --format absa` and SemEval-14 do.
+    const terms = task === 'ae' && scheme !== 'none' ? scoreAspectTags(this.data[split], pred, scheme) : null;
+    if (terms !== null) return { score: 100 * terms.f1, details: { precision: 100 * terms.precision, recall: 100 * terms.recall } };
     if (isSpanTask(this.tagger.description.task)) {
       const r = conllevalScore(gold, pred);
       return { score: 100 * r.overall.f1, details: { precision: 100 * r.overall.precision, recall: 100 * r.overall.recall, accuracy: 100 * r.accuracy }, perClass: spanClassTable(r) };
