@@ -1,5 +1,5 @@
 // `ace eval`: scores a prediction file against a gold file, or a tagger or parser bundle on a dataset split, as the official scorers report.
-import { readFileSync } from 'node:fs';
+import { oneOf, readUserText } from './user-input.js';
 import { isAbsolute } from 'node:path';
 import type { Command } from 'commander';
 import { InputError, UsageError } from '../util/errors.js';
@@ -36,13 +36,6 @@ export interface EvalOptions {
   scheme?: EvalScheme;
 }
 
-function readText(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new InputError(file, undefined, `cannot read: ${(err as Error).message}`);
-  }
-}
 
 /** The column count of a column file, from its first token line (the readers need it up front). */
 function columnSpecOf(text: string, file: string): ColumnSpec {
@@ -74,8 +67,8 @@ function tagsOf(rec: ColumnRecord, file: string, scheme: EvalScheme | undefined)
 }
 
 function evalConll(opts: EvalOptions): string {
-  const goldText = readText(opts.gold);
-  const predText = readText(opts.pred);
+  const goldText = readUserText(opts.gold);
+  const predText = readUserText(opts.pred);
   // -DOCSTART- lines are document markers, not tokens, as in the published CoNLL statistics.
   const gold = parseColumns(goldText, columnSpecOf(goldText, opts.gold), opts.gold).filter((r) => r.kind === 'sentence');
   const pred = parseColumns(predText, columnSpecOf(predText, opts.pred), opts.pred).filter((r) => r.kind === 'sentence');
@@ -115,8 +108,8 @@ function checkAligned(goldWords: readonly string[], predWords: readonly string[]
  */
 function evalConllu(opts: EvalOptions): string {
   // DEPS is read only where present; Tweebank writes other things there, so it is not validated.
-  const gold = parseConllu(readText(opts.gold), opts.gold, { validateDeps: false });
-  const pred = parseConllu(readText(opts.pred), opts.pred, { validateDeps: false });
+  const gold = parseConllu(readUserText(opts.gold), opts.gold, { validateDeps: false });
+  const pred = parseConllu(readUserText(opts.pred), opts.pred, { validateDeps: false });
   let out = formatConll18Table(conll18Scores(gold, pred, { gold: opts.gold, system: opts.pred }));
   const where = (s: ConlluSentence): string | number => s.id ?? s.line;
   const goldTrees = gold.map((s) => conlluToTree(s, opts.gold));
@@ -149,8 +142,8 @@ function sameStrings(a: readonly string[], b: readonly string[]): boolean {
 }
 
 function evalSdp(opts: EvalOptions): string {
-  const gold = parseSdp(readText(opts.gold), opts.gold);
-  const pred = parseSdp(readText(opts.pred), opts.pred);
+  const gold = parseSdp(readUserText(opts.gold), opts.gold);
+  const pred = parseSdp(readUserText(opts.pred), opts.pred);
   if (gold.length !== pred.length) throw new InputError(opts.pred, undefined, `${pred.length} sentences, but the gold file ${opts.gold} has ${gold.length}`);
   const goldGraphs = gold.map(sdpToGraph);
   const predGraphs = pred.map(sdpToGraph);
@@ -168,8 +161,8 @@ function evalSdp(opts: EvalOptions): string {
  * gold term of the same sentence has the same character offsets.
  */
 function evalAbsa(opts: EvalOptions): string {
-  const gold = parseAbsa(readText(opts.gold), opts.gold);
-  const pred = parseAbsa(readText(opts.pred), opts.pred);
+  const gold = parseAbsa(readUserText(opts.gold), opts.gold);
+  const pred = parseAbsa(readUserText(opts.pred), opts.pred);
   const predById = new Map(pred.map((s) => [s.id, s]));
   const ranges = (s: AbsaSentence): [number, number][] => (s.terms ?? []).map((t) => [t.from, t.to]);
   const pairs = gold.map((g) => {
@@ -260,12 +253,6 @@ export async function evalParser(parser: LoadedParser, opts: EvalModelOptions): 
   return [true, false].map((includeTop) => formatSdpBlock(sdpScores(gold, parses.graphs, { includeTop }), includeTop, gold.length)).join('\n') + labels;
 }
 
-function oneOf<T extends string>(name: string, values: readonly T[]): (v: string) => T {
-  return (v) => {
-    if (!(values as readonly string[]).includes(v)) throw new UsageError(`${name} must be one of ${values.join(', ')}, got '${v}'`);
-    return v as T;
-  };
-}
 
 interface EvalFlags {
   format?: EvalFormat;

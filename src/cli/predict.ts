@@ -1,5 +1,5 @@
 // `ace predict`: tags or parses a file (CoNLL columns, CoNLL-U, SDP, SemEval ABSA XML) or raw text with a trained tagger or parser bundle.
-import { readFileSync } from 'node:fs';
+import { oneOf, readUserText } from './user-input.js';
 import { Command, Option } from 'commander';
 import { getBackend } from '../engine/backend/select.js';
 import { type ColumnRecord, columnToTagged, columnWithTags, parseColumns, serializeColumns } from '../formats/conll-column.js';
@@ -13,7 +13,7 @@ import type { Sentence } from '../formats/types.js';
 import { loadTagger, predictSentences, type LoadedTagger } from '../tasks/tagger/load.js';
 import { isParserBundle, loadParser, predictParses, type LoadedParser, type Parses } from '../tasks/dependency/load.js';
 import { writeFileAtomic } from '../util/atomic-fs.js';
-import { InputError, UsageError } from '../util/errors.js';
+import { UsageError } from '../util/errors.js';
 import { defaultCacheDir } from '../util/paths.js';
 import { isSameFile } from '../util/same-file.js';
 import { backendChoiceFromEnv } from './info.js';
@@ -52,13 +52,6 @@ function refuseOverwritingInput(input: string, output: string): void {
   }
 }
 
-function readText(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new InputError(file, undefined, `cannot read: ${(err as Error).message}`);
-  }
-}
 
 async function predictConll(tagger: LoadedTagger, text: string, file: string): Promise<{ out: string; result: PredictFileResult }> {
   const spec = guessColumnSpec(text, file);
@@ -99,7 +92,7 @@ async function predictAbsa(tagger: LoadedTagger, text: string, file: string): Pr
 /** Tags `opts.input` and writes the same format to `opts.output` (atomically), ready for the official scorer. */
 export async function runPredictFile(tagger: LoadedTagger, opts: PredictFileOptions): Promise<PredictFileResult> {
   refuseOverwritingInput(opts.input, opts.output);
-  const text = readText(opts.input);
+  const text = readUserText(opts.input);
   const format = opts.format ?? guessFormat(opts.input, text);
   const predicted =
     format === 'conll' ? await predictConll(tagger, text, opts.input) : format === 'conllu' ? await predictConllu(tagger, text, opts.input) : await predictAbsa(tagger, text, opts.input);
@@ -175,7 +168,7 @@ async function parseSdpFile(parser: LoadedParser, text: string, file: string): P
 /** Parses `opts.input` and writes the same format to `opts.output` (atomically), ready for `ace eval --format conllu|sdp`. */
 export async function runParseFile(parser: LoadedParser, opts: ParseFileOptions): Promise<ParseFileResult> {
   refuseOverwritingInput(opts.input, opts.output);
-  const text = readText(opts.input);
+  const text = readUserText(opts.input);
   const format = opts.format ?? guessParseFormat(opts.input, text);
   const parsed = format === 'sdp' ? await parseSdpFile(parser, text, opts.input) : await parseConlluFile(parser, text, opts.input);
   writeFileAtomic(opts.output, parsed.out);
@@ -208,12 +201,6 @@ async function readStdin(): Promise<string> {
   return text;
 }
 
-function oneOf<T extends string>(name: string, values: readonly T[]): (v: string) => T {
-  return (v) => {
-    if (!(values as readonly string[]).includes(v)) throw new UsageError(`${name} must be one of ${values.join(', ')}, got '${v}'`);
-    return v as T;
-  };
-}
 
 interface PredictFlags {
   model: string;

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dataHome, dataSkip } from '../helpers/data-home.js';
@@ -90,8 +90,11 @@ test('a damaged command.json or search-state.json is named in a one-line error',
   const state = join(root, 'damaged-state');
   const s = runCli(['search', ...tiny, '--candidates', 'casing', '--episodes', '1', '--out', state], { env });
   assert.equal(s.code, 0, s.stderr);
-  writeFileSync(join(state, 'state', 'gen-000001', 'search-state.json'), '{"version": 1, "generation": ');
-  assertUserError(runCli(['search', '--resume', state], { env }), /gen-000001\/search-state\.json: (not valid JSON|checksum mismatch)/);
+  // The newest generation (a converged episode commits several), and the one before it, which resume would fall
+  // back to: both damaged.
+  const gens = readdirSync(join(state, 'state')).filter((n) => /^gen-\d+$/.test(n)).sort();
+  for (const g of gens) writeFileSync(join(state, 'state', g, 'search-state.json'), '{"version": 1, "generation": ');
+  assertUserError(runCli(['search', '--resume', state], { env }), /gen-\d+\/search-state\.json: (not valid JSON|checksum mismatch)/);
 });
 
 test('--resume on a folder of the other command says which command it is', { skip }, () => {

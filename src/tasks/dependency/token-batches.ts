@@ -1,8 +1,5 @@
 // Batches of sentences by a token budget: sorted by length so a batch holds sentences of similar length.
-import type { SeqLayout } from '../../engine/index.js';
-import type { Sentence } from '../../formats/types.js';
 import type { Rng } from '../../util/rng.js';
-import type { BatchRef } from '../shared/input-blocks.js';
 
 /**
  * Groups sentence indices so that each batch's padded size (sentences × (longest + 1 for the root)) stays within
@@ -28,12 +25,4 @@ export function tokenBatches(lengths: readonly number[], budget: number, rng: Rn
   return rng ? rng.shuffle(batches) : batches;
 }
 
-export function makeBatch(indices: readonly number[], sentences: readonly Sentence[]): BatchRef {
-  const batchSentences = indices.map((i) => sentences[i]);
-  const maxLen = Math.max(1, ...batchSentences.map((s) => s.words.length));
-  return { indices, sentences: batchSentences, maxLen };
-}
-
-export function layoutOf(batch: BatchRef): SeqLayout {
-  return { batch: batch.indices.length, maxLen: batch.maxLen, lengths: Int32Array.from(batch.sentences, (s) => s.words.length) };
-}
+export { layoutOf, makeBatch } from '../shared/batch.js';

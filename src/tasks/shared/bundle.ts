@@ -1,4 +1,5 @@
 // Model bundles on disk: model.json (format, version, description) beside params.bin, shared by every task model.
+import { stableStringify } from '../../util/hash.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadMatchingParams, loadParams, saveParams, type Param, type PartialLoad } from '../../engine/index.js';
@@ -28,7 +29,7 @@ export function saveBundle(dir: string, format: string, description: { candidate
 export function loadBundleParams(dir: string, format: string, what: string, model: { candidates: readonly CandidateSpec[] }, params: readonly Param[]): void {
   const saved = readBundleJson(dir, format, what, ['candidates']).candidates as CandidateSpec[];
   const n = Math.max(saved.length, model.candidates.length);
-  const at = Array.from({ length: n }, (_, i) => i).find((i) => JSON.stringify(saved[i]) !== JSON.stringify(model.candidates[i]));
+  const at = Array.from({ length: n }, (_, i) => i).find((i) => stableStringify(saved[i]) !== stableStringify(model.candidates[i]));
   if (at !== undefined) {
     const show = (c: CandidateSpec | undefined): string => (c ? JSON.stringify(c) : 'none');
     throw new InputError(join(dir, 'model.json'), undefined,
@@ -77,10 +78,10 @@ export function warmStartFromBundle(
 ): PartialLoad {
   const raw = readBundleJson(dir, format, what, ['candidates', 'vocabs']);
   const file = join(dir, 'model.json');
-  if (JSON.stringify(raw.candidates) !== JSON.stringify(model.candidates)) {
+  if (stableStringify(raw.candidates) !== stableStringify(model.candidates)) {
     throw new InputError(file, undefined, 'a warm start needs the same candidates as the new model (their names, kinds and options)');
   }
-  if (JSON.stringify(raw.vocabs) !== JSON.stringify(model.vocabs)) {
+  if (stableStringify(raw.vocabs) !== stableStringify(model.vocabs)) {
     throw new InputError(file, undefined, 'a warm start needs the same character and feature vocabularies (train the bundle on the same training data)');
   }
   const r = loadMatchingParams(join(dir, 'params.bin'), params);

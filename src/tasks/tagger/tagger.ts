@@ -1,13 +1,14 @@
 // A trained-or-training sequence labeller: candidates as input blocks, the BiLSTM-CRF, its label set, and bundles on disk.
 import { loadBundleParams, readBundleJson, saveBundle, warmStartFromBundle } from '../shared/bundle.js';
 import type { Backend } from '../../engine/backend/backend.js';
-import type { PartialLoad, SeqLayout } from '../../engine/index.js';
+import type { PartialLoad } from '../../engine/index.js';
 import type { Candidate, CandidateSpec } from '../../embeddings/candidate.js';
 import type { Sentence, TaggedSentence } from '../../formats/types.js';
 import { convert, type TagScheme } from '../../formats/tag-schemes.js';
 import { schemeConstraints, type TransitionConstraints } from '../../structs/transition-constraints.js';
 import { Rng } from '../../util/rng.js';
-import { InputBlocks, type BatchRef, type BlockVocabs, type FrozenRows } from '../shared/input-blocks.js';
+import { InputBlocks, type BlockVocabs, type FrozenRows } from '../shared/input-blocks.js';
+import { layoutOf, makeBatch } from '../shared/batch.js';
 import { TaggerModel } from './tagger-model.js';
 
 /** Tagging tasks: span tasks (ner, chunk, ae) train on BIOES with well-formed decoding; pos tags tokens. */
@@ -157,12 +158,4 @@ export function readTaggerDescription(dir: string): TaggerDescription & Record<s
   return readBundleJson(dir, BUNDLE_FORMAT, 'tagger', ['task', 'scheme', 'labels', 'candidates', 'vocabs', 'architecture', 'selection']) as unknown as TaggerDescription & Record<string, unknown>;
 }
 
-export function makeBatch(indices: readonly number[], sentences: readonly Sentence[]): BatchRef {
-  const batchSentences = indices.map((i) => sentences[i]);
-  const maxLen = Math.max(1, ...batchSentences.map((s) => s.words.length));
-  return { indices, sentences: batchSentences, maxLen };
-}
-
-export function layoutOf(batch: BatchRef): SeqLayout {
-  return { batch: batch.indices.length, maxLen: batch.maxLen, lengths: Int32Array.from(batch.sentences, (s) => s.words.length) };
-}
+export { layoutOf, makeBatch } from '../shared/batch.js';
