@@ -45,7 +45,7 @@ export async function runLocal(experimentDir: string, jobs: readonly JobSpec[], 
           if (!(err instanceof JobFailure)) throw err;
           if (o.signal?.aborted) return;
           if (attempt < o.attempts) {
-            o.log(`${err.message}; try ${attempt + 1} of ${o.attempts} resumes it`);
+            o.log(`${err.message}; try ${attempt + 1} of ${o.attempts} follows (resuming whatever the last one committed)`);
           } else {
             finished++;
             result.failed.push(job.id);
