@@ -18,9 +18,9 @@ const SPLITS: readonly Split[] = ['train', 'dev', 'test'];
 export interface EmbedOptions {
   data: string;
   /** Undefined = every split the dataset has. */
-  split?: Split;
+  split?: Split | undefined;
   candidates: string[];
-  config?: string;
+  config?: string | undefined;
   dataHome: string;
   cacheDir: string;
   dtype: CacheDtype;

@@ -40,7 +40,7 @@ export interface TaskRequest {
   /** First N training sentences only. */
   limit?: number;
   /** BiLSTM units per direction, when not the task's default (kept so a resume rebuilds the same network). */
-  hidden?: number;
+  hidden?: number | undefined;
   /** With `data` a user's training file: its dev and test files (absolute paths, as `data` then is). */
   dev?: string;
   test?: string;

@@ -47,7 +47,7 @@ export interface TrainFlags {
   limit?: string;
   hidden?: string;
   /** Parsers only: stacked BiLSTM layers. */
-  layers?: string;
+  layers?: string | undefined;
   /** Parsers only: widths of the arc and label MLPs. */
   arcMlp?: string;
   relMlp?: string;

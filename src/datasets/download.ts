@@ -8,7 +8,7 @@ export interface DownloadOptions {
   /** Per-file timeout in milliseconds. */
   timeoutMs: number;
   /** Replaces the dataset's URL prefix (tests point it at an unreachable address). */
-  baseUrlOverride?: string;
+  baseUrlOverride?: string | undefined;
   fetchImpl?: typeof fetch;
   log?: (line: string) => void;
 }

@@ -154,7 +154,7 @@ export class StaticCandidate implements FrozenCandidate {
 export interface StaticBuildContext {
   cacheDir: string;
   /** The words of the data (all splits) — only their vectors are kept in memory. */
-  keep?: ReadonlySet<string>;
+  keep?: ReadonlySet<string> | undefined;
   /** Receives timing of the default vectors' conversion/load. */
   onWinkLoad?: (report: WinkLoadReport) => void;
   /** Receives problems that do not stop loading (a vector file's header count disagreeing with its rows). */

@@ -11,15 +11,15 @@ import { isSubwordPooling, pooledDim, poolSubwords, type PieceSpan, type Subword
 
 export interface TransformerOptions {
   /** Local model folder: config.json, tokenizer.json (+ tokenizer_config.json), onnx/model.onnx. */
-  path?: string;
+  path?: string | undefined;
   /** A hub id, used only with `download: true` (files go to `<cacheDir>/transformers`). */
-  model?: string;
+  model?: string | undefined;
   download: boolean;
   /** Hidden states to concatenate: 0 = embeddings output, L = last layer; negative counts from the end. */
   layers: number[];
   pooling: SubwordPooling;
   /** Tokens per window, special tokens included; default: the model's limit. */
-  maxLength?: number;
+  maxLength?: number | undefined;
   /** Fill each window with neighbouring sentences of the same embed() call (FLERT-style document context). */
   context: boolean;
   /** Windows per ONNX run (sorted by length, padded to the longest). */

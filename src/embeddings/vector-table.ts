@@ -11,7 +11,7 @@ export interface VectorTable {
 
 export interface VectorKeepOptions {
   /** Keep only the vectors the data can use (the words of all splits); undefined keeps everything. */
-  keep?: ReadonlySet<string>;
+  keep?: ReadonlySet<string> | undefined;
   /** Also keep the lowercase forms of `keep`, for lookup's lowercase fallback. Default true. */
   lowercaseFallback?: boolean;
   /** Receives problems that do not stop reading (a header count that disagrees with the rows). */

@@ -157,7 +157,7 @@ function col(name: ConlluColumn): number {
   return CONLLU_COLUMNS.indexOf(name);
 }
 
-function withId<T extends { id?: string }>(v: T, s: ConlluSentence): T {
+function withId<T extends { id?: string | undefined }>(v: T, s: ConlluSentence): T {
   if (s.id !== undefined) v.id = s.id;
   return v;
 }

@@ -3,7 +3,7 @@
 /** Words plus optional input feature columns (e.g. `pos`, `lemma`, `xpos`), all of the same length. */
 export interface Sentence {
   /** Sentence id from the file (CoNLL-U `# sent_id`, SDP `#2000...`, ABSA `id`), when there is one. */
-  id?: string;
+  id?: string | undefined;
   words: string[];
   features?: Record<string, string[]>;
 }

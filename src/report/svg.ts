@@ -107,7 +107,7 @@ export interface SelectionGridOptions {
   /** One column per episode: which candidates were used and with what probability they were drawn. */
   columns: ReadonlyArray<{ episode: number; selection: readonly boolean[]; probabilities: readonly number[] }>;
   /** Episode to outline (the best one). */
-  highlight?: number;
+  highlight?: number | undefined;
 }
 
 /** Cells shaded by the probability the controller gave each candidate; a filled dot where it was selected. */

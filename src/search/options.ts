@@ -43,7 +43,7 @@ export interface SearchOptionsInput {
   controller?: Partial<ControllerOptions>;
   evaluateTest?: boolean;
   retrain?: boolean;
-  retrainEpochs?: number;
+  retrainEpochs?: number | undefined;
 }
 
 export const DEFAULT_SEARCH_OPTIONS = Object.freeze({

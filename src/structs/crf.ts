@@ -33,7 +33,7 @@ export interface CrfGradients {
 
 export interface CrfOptions {
   /** Disallowed moves get score −∞, in the partition function (training) and in decoding alike. */
-  readonly constraints?: TransitionConstraints;
+  readonly constraints?: TransitionConstraints | undefined;
   /** Reusable scratch buffers; pass one per caller to avoid allocating on every batch. */
   readonly workspace?: CrfWorkspace;
 }

@@ -32,7 +32,7 @@ export interface TaskFactoryRequest {
   backend: Backend;
   blockWeighting?: 'none' | 'learned-sigmoid';
   /** First N training sentences only (demos, tests). */
-  limit?: number;
+  limit?: number | undefined;
   /** Tagging tasks only. */
   architecture?: Partial<TaggerArchitecture>;
   /** Tagging tasks only. */

@@ -24,7 +24,7 @@ export interface FrozenSourceOptions {
   setId: string;
   /** Keep vectors in memory after reading the cache when they take at most this many bytes (float32). */
   memoryBudgetBytes?: number;
-  events?: FrozenSourceEvents;
+  events?: FrozenSourceEvents | undefined;
 }
 
 const DEFAULT_MEMORY_BUDGET = 6 * 2 ** 30;

@@ -29,7 +29,7 @@ export interface DatasetRequest {
   cacheDir: string;
   backend: Backend;
   /** Use only the first N training sentences (and the first max(50, N/4) dev and test sentences) — for demos and tests. */
-  limit?: number;
+  limit?: number | undefined;
 }
 
 export interface PreparedInputs {
@@ -45,8 +45,8 @@ export async function prepareInputs(options: {
   candidates: readonly string[];
   candidateConfig?: readonly CandidateSpec[];
   cacheDir: string;
-  limit?: number;
-  events?: FrozenSourceEvents;
+  limit?: number | undefined;
+  events?: FrozenSourceEvents | undefined;
 }): Promise<PreparedInputs> {
   const specs = resolveCandidateSpecs(options.candidates, options.candidateConfig ?? []);
   // Static vectors keep only the words the data uses.
