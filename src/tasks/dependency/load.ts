@@ -3,11 +3,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Backend } from '../../engine/backend/backend.js';
 import type { Candidate } from '../../embeddings/candidate.js';
-import { buildCandidate } from '../../embeddings/registry.js';
 import type { Sentence } from '../../formats/types.js';
-import { InputError, UsageError } from '../../util/errors.js';
 import { Rng } from '../../util/rng.js';
-import { prepareFrozenSources } from '../shared/frozen-sources.js';
+import { checkRequiredColumns, disposeFrozen, loadBundle, requiredColumnsOf, selectedFrozenRows } from '../shared/loaded-bundle.js';
 import type { FrozenRows } from '../shared/input-blocks.js';
 import { objectiveFor, type AnyParserObjective } from './objective-for.js';
 import type { GraphMetric, PredictedGraph } from './graph-objective.js';
@@ -65,13 +63,12 @@ export class LoadedParser extends Parser {
 
   /** Input columns the selected feature candidates read (e.g. `upos`): sentences to parse must carry them. */
   get requiredColumns(): string[] {
-    const d = this.description;
-    return d.candidates.filter((c, i) => d.selection[i] && c.kind === 'feature').map((c) => String(c.options?.column ?? ''));
+    return requiredColumnsOf(this.description);
   }
 
   /** Releases frozen candidates' resources (ONNX sessions); the parser cannot embed afterwards. */
   async dispose(): Promise<void> {
-    for (const c of this.candidates) if (c.frozen) await c.dispose?.();
+    await disposeFrozen(this.candidates);
   }
 }
 
@@ -80,20 +77,7 @@ export class LoadedParser extends Parser {
  * filter, so any word can be embedded — rebuilds its objective (decoder, graph thresholds) and loads params.bin.
  */
 export async function loadParser(dir: string, options: LoadParserOptions): Promise<LoadedParser> {
-  if (!existsSync(dir)) throw new UsageError(`model directory ${dir} not found`);
-  const description = readParserDescription(dir);
-  const paramsFile = join(dir, 'params.bin');
-  if (!existsSync(paramsFile)) throw new InputError(paramsFile, undefined, 'not a model bundle: params.bin is missing');
-  const candidates: Candidate[] = [];
-  for (const spec of description.candidates) candidates.push(await buildCandidate(spec, { cacheDir: options.cacheDir }));
-  let parser: LoadedParser;
-  try {
-    parser = new LoadedParser(description, candidates, options.backend, dir);
-  } catch (err) {
-    throw new InputError(join(dir, 'model.json'), undefined, `cannot build the model: ${(err as Error).message}`);
-  }
-  parser.loadParams(dir);
-  return parser;
+  return loadBundle(dir, options.cacheDir, readParserDescription, (d, candidates) => new LoadedParser(d, candidates, options.backend, dir));
 }
 
 /**
@@ -101,10 +85,7 @@ export async function loadParser(dir: string, options: LoadParserOptions): Promi
  * without touching the on-disk cache; unselected ones are skipped.
  */
 export async function predictParses(parser: LoadedParser, sentences: readonly Sentence[]): Promise<Parses> {
-  for (const column of parser.requiredColumns) {
-    const i = sentences.findIndex((s) => s.features?.[column]?.length !== s.words.length);
-    if (i >= 0) throw new UsageError(`model ${parser.dir} reads the input column "${column}", which sentence ${sentences[i].id ?? i + 1} lacks`);
-  }
+  checkRequiredColumns(parser.dir, parser.requiredColumns, sentences);
   const selection = parser.description.selection;
   const o = parser.objective;
   checkSentenceMemory(o, sentences);
@@ -115,10 +96,5 @@ export async function predictParses(parser: LoadedParser, sentences: readonly Se
 
 /** Frozen rows of the sentences for the candidates the bundle's selection uses (null for the others). */
 export async function frozenSourcesFor(parser: LoadedParser, sentences: readonly Sentence[]): Promise<(FrozenRows | null)[]> {
-  const selection = parser.description.selection;
-  const used = parser.candidates.map((c, i) => (c.frozen && selection[i] ? i : -1)).filter((i) => i >= 0);
-  const rows = sentences.length === 0 ? [] : await prepareFrozenSources(used.map((i) => parser.candidates[i]), sentences, { cache: null, setId: 'predict' });
-  const sources: (FrozenRows | null)[] = parser.candidates.map(() => null);
-  used.forEach((i, k) => (sources[i] = rows[k] ?? null));
-  return sources;
+  return selectedFrozenRows(parser.candidates, parser.description.selection, sentences);
 }
