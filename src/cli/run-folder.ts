@@ -26,7 +26,7 @@ const FIELDS: Record<RunKind, Parameters<typeof checkFields>[1]> = {
     request: 'object', 'request.task': 'string', 'request.data': 'string', 'request.candidates': 'string[]', 'request.seed': 'number',
     'request.candidateConfig': 'array?', 'request.limit': 'number?', 'request.hidden': 'number?', 'request.dev': 'string?', 'request.test': 'string?',
     strategy: 'string', episodes: 'number', epochsPerEpisode: 'number', reward: 'string', rewardShaping: 'string', discount: 'number',
-    rewardScale: 'number?', evaluateTest: 'boolean', retrain: 'boolean', retrainEpochs: 'number?',
+    regime: 'string?', regimeOverrides: 'object?', rewardScale: 'number?', evaluateTest: 'boolean', retrain: 'boolean', retrainEpochs: 'number?',
   },
 };
 
