@@ -20,7 +20,8 @@ export interface Lease {
   renewedAt: string;
 }
 
-function alive(pid: number): boolean {
+/** Whether a process of this host is alive (EPERM: it exists but is another user's). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -1,4 +1,5 @@
 // `ace experiment status`: each job's state from its folder (done, running, failed, retried…) and an ETA from the episodes done so far.
+import { alive } from './lease.js';
 import { hostname } from 'node:os';
 import { jobDir, readManifest, readProgress, readStatus, type Attempt } from './job-folder.js';
 
@@ -34,14 +35,6 @@ export interface ExperimentStatus {
   etaSeconds: number | null;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function triedSeconds(attempts: readonly Attempt[]): number {
   return attempts.reduce((s, a) => (a.endedAt ? s + (Date.parse(a.endedAt) - Date.parse(a.startedAt)) / 1000 : s), 0);
