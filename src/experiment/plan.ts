@@ -51,6 +51,8 @@ const PlanSchema = z.strictObject({
   pools: z.record(slugField, z.array(z.string().min(1)).min(1)).refine((p) => Object.keys(p).length > 0, { message: 'name at least one pool' }),
   strategies: z.array(z.enum(SEARCH_STRATEGIES as unknown as [SearchStrategy, ...SearchStrategy[]])).min(1).optional(),
   seeds: z.array(z.number().int()).min(1).optional(),
+  /** Seeds of particular strategies, over `seeds` (e.g. one seed for the cheap or derived baselines). */
+  'strategy-seeds': z.partialRecord(z.enum(SEARCH_STRATEGIES as unknown as [SearchStrategy, ...SearchStrategy[]]), z.array(z.number().int()).min(1)).optional(),
   regime: z.enum(REGIMES).optional(),
   /** Tries per job (a failed or killed try is resumed by the next). */
   attempts: positiveInt.optional(),
@@ -154,7 +156,7 @@ function dataPath(planDir: string, ref: string): string {
   return Object.hasOwn(DATASETS, ref) || isAbsolute(ref) ? ref : resolve(planDir, ref);
 }
 
-/** Expand a checked plan into its jobs: data sets × pools × strategies × seeds, in that order. */
+/** Expand a checked plan into its jobs: data sets × pools × strategies × seeds (the strategy's own, if named), in that order. */
 export function expandPlan(file: PlanFile, planPath: string): Plan {
   const path = resolve(planPath);
   const planDir = dirname(path);
@@ -184,7 +186,7 @@ export function expandPlan(file: PlanFile, planPath: string): Plan {
     for (const pool of d.pools ?? poolNames) {
       const candidates = file.pools[pool];
       for (const strategy of strategies) {
-        for (const seed of seeds) {
+        for (const seed of file['strategy-seeds']?.[strategy] ?? seeds) {
           const args = [...dataArgs, '--candidates', candidates.join(','), ...(strategy === 'ace' ? [] : ['--baseline', strategy]), '--seed', String(seed), ...shared];
           const id = [family, ...(poolNames.length > 1 ? [pool] : []), strategy, `s${seed}`].join('-');
           jobs.push({

@@ -78,6 +78,19 @@ search: { config: more.yaml, retrain: true }
   assert.equal(plan.attempts, 3);
 });
 
+test('strategy-seeds gives the named strategies their own seeds; the others keep the plan\'s', () => {
+  const plan = loadPlan(planFile(`datasets: [{ id: c, task: chunk, data: conll2000 }]
+pools: { p: [char] }
+strategies: [ace, all, ensemble]
+seeds: [1, 2, 3]
+strategy-seeds: { ensemble: [7] }
+`));
+  assert.deepEqual(plan.jobs.map((j) => j.id), ['c-ace-s1', 'c-ace-s2', 'c-ace-s3', 'c-all-s1', 'c-all-s2', 'c-all-s3', 'c-ensemble-s7']);
+  const e = plan.jobs[6].args;
+  assert.equal(e[e.indexOf('--seed') + 1], '7');
+  rejects(BASE.replace('seeds: [1, 2]', 'seeds: [1, 2]\nstrategy-seeds: { greedy: [1] }'), /:10: unknown key 'greedy' in strategy-seeds$/)();
+});
+
 test('the settings hash follows what decides a result: not threads, but episodes and the config file text', () => {
   const hash = (text: string) => loadPlan(planFile(text)).jobs[0].settingsHash;
   const plain = 'datasets: [{ task: chunk, data: conll2000 }]\npools: { p: [char] }\nsearch: { episodes: 3 }\n';
