@@ -2,14 +2,13 @@
 import type { Backend } from '../engine/backend/backend.js';
 import type { CandidateSpec } from '../embeddings/candidate.js';
 import { UsageError } from '../util/errors.js';
-import type { SearchableTask } from './task.js';
+import type { SearchableTask, TaskEvents } from './task.js';
 import { createTaggerTask } from './tagger/create.js';
 import { TAGGING_TASKS, type TaggerArchitecture, type TaggingTask } from './tagger/tagger.js';
-import type { TaggerTaskEvents, TrainingOptions } from './tagger/tagger-task.js';
+import type { TrainingOptions } from './tagger/tagger-task.js';
 import type { FrozenSourceEvents } from './shared/frozen-sources.js';
 import { PARSER_TASKS, createParserTask, isParserTask } from './dependency/create.js';
 import type { ParserArchitecture, ParserTrainingOptions } from './dependency/parser-options.js';
-import type { ParserTaskEvents } from './dependency/parser-task.js';
 import type { TreeDecoder } from './dependency/tree-objective.js';
 
 /** Settings of the parser tasks (dep, sdp, eud), over their defaults in parser-options.ts. */
@@ -39,7 +38,7 @@ export interface TaskFactoryRequest {
   training?: Partial<TrainingOptions>;
   /** Parser tasks only. */
   parser?: ParserOverrides;
-  events?: TaggerTaskEvents & ParserTaskEvents & FrozenSourceEvents & { log?: (line: string) => void };
+  events?: TaskEvents & FrozenSourceEvents & { log?: (line: string) => void };
 }
 
 export const TASK_NAMES: readonly string[] = [...TAGGING_TASKS, ...PARSER_TASKS];
