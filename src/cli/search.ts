@@ -11,7 +11,7 @@ import { resolveSearchOptions, type SearchOptions } from '../search/options.js';
 import { REGIME_NAMES, REGIMES, type RegimeName, type RegimeOverrides } from '../search/regime.js';
 import { attachSearchProgress } from './search-progress.js';
 import { runSearch } from '../search/search-loop.js';
-import { createTask, familyOfTask, type FamilySettings } from '../tasks/registry.js';
+import { createTask, hiddenSettings, type FamilySettings } from '../tasks/registry.js';
 import type { CandidateSpec } from '../embeddings/candidate.js';
 import { loadCandidateConfig } from '../embeddings/registry.js';
 import { DATASETS, datasetNameOf, normalizeDataRef } from '../datasets/registry.js';
@@ -302,7 +302,7 @@ export function taskSettings(request: TaskRequest): Omit<TaskRequest, 'hidden' |
   // A user's files become a dataset name the registry knows.
   const rest = { ...named, data: datasetNameOf({ data: request.data, ...(dev !== undefined ? { dev } : {}), ...(test !== undefined ? { test } : {}) }) };
   if (hidden === undefined) return rest;
-  return { ...rest, ...familyOfTask(request.task).hidden(hidden) };
+  return { ...rest, ...hiddenSettings(request.task, hidden) };
 }
 
 /** `ace search` over the task registry, with the data home, cache and backend from the environment. */

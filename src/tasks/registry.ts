@@ -306,6 +306,14 @@ export function familyOfTask(task: string): TaskFamily {
 }
 
 /**
+ * Where `--hidden` goes for a task. A task outside the table (a factory of one's own, e.g. a test's synthetic task)
+ * gets the tagger family's `architecture`, as before the table.
+ */
+export function hiddenSettings(task: string, hidden: number): FamilySettings {
+  return (FAMILIES.find((f) => f.tasks.includes(task)) ?? TAGGER_FAMILY).hidden(hidden);
+}
+
+/**
  * The family whose bundle format `dir/model.json` names. A folder no family recognises (no model.json, another
  * format, damaged JSON) goes to the tagger family, whose loader says what is wrong with it (as before the table).
  */
