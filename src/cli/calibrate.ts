@@ -1,9 +1,8 @@
 // `ace calibrate`: choose a graph parser's arc threshold on a dataset split (dev by default) and store it in the bundle.
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { loadGraphs } from '../datasets/registry.js';
-import { isParserBundle, loadParser } from '../tasks/dependency/load.js';
-import { DEFAULT_THRESHOLDS, storeThreshold, sweepThresholds, type Calibration } from '../tasks/graph/calibrate.js';
+import { DEFAULT_THRESHOLDS, type Calibration } from '../tasks/graph/calibrate.js';
+import { FAMILIES, familyOfBundle } from '../tasks/registry.js';
 import type { Split } from '../tasks/task.js';
 import { UsageError } from '../util/errors.js';
 import { cliContext } from './context.js';
@@ -29,29 +28,27 @@ function parseThresholds(v: string | undefined): readonly number[] {
 export async function runCalibrate(flags: CalibrateFlags, out: NodeJS.WritableStream = process.stdout): Promise<Calibration> {
   if (flags.split === 'test') throw new UsageError('calibrate on dev (or train), not on the test split it will be scored on');
   const dir = resolve(flags.model);
-  if (!isParserBundle(dir)) throw new UsageError(`${flags.model} is not a parser bundle`);
+  const calibrate = familyOfBundle(dir).calibrate;
+  if (calibrate === undefined) {
+    const calibrating = FAMILIES.filter((f) => f.calibrate !== undefined).map((f) => f.name);
+    throw new UsageError(`${flags.model} is not a ${calibrating.join(' or ')} bundle`);
+  }
   const thresholds = parseThresholds(flags.thresholds);
   const ctx = cliContext(flags);
-  const parser = await loadParser(dir, { cacheDir: ctx.cacheDir, backend: ctx.backend });
-  try {
-    if (parser.description.kind !== 'graph') throw new UsageError(`${flags.model} parses trees; only graph parsers (sdp, eud) have an arc threshold`);
-    const gold = await loadGraphs(ctx.dataHome, flags.data, flags.split);
-    const before = parser.objective.kind === 'graph' ? parser.objective.options.threshold : 0;
-    const c = await sweepThresholds(parser, gold, thresholds);
-    out.write(`arc threshold (logit) → ${c.metric} on ${flags.data} ${flags.split}\n`);
-    for (const row of c.table) {
-      const marks = [row.threshold === before ? 'current' : '', row === c.best ? 'best' : ''].filter(Boolean).join(', ');
-      out.write(`  ${row.threshold.toFixed(2).padStart(6)}  σ ${(1 / (1 + Math.exp(-row.threshold))).toFixed(3)}  ${row.score.toFixed(2)}${marks ? `  (${marks})` : ''}\n`);
-    }
-    if (flags.dryRun) out.write('dry run: the bundle is unchanged\n');
-    else {
-      storeThreshold(dir, c.best.threshold);
-      out.write(`stored threshold ${c.best.threshold} in ${dir}/model.json\n`);
-    }
-    return c;
-  } finally {
-    await parser.dispose();
+  const { calibration: c, before } = await calibrate.sweep(dir, {
+    model: flags.model, data: flags.data, split: flags.split, thresholds, dataHome: ctx.dataHome, cacheDir: ctx.cacheDir, backend: ctx.backend,
+  });
+  out.write(`arc threshold (logit) → ${c.metric} on ${flags.data} ${flags.split}\n`);
+  for (const row of c.table) {
+    const marks = [row.threshold === before ? 'current' : '', row === c.best ? 'best' : ''].filter(Boolean).join(', ');
+    out.write(`  ${row.threshold.toFixed(2).padStart(6)}  σ ${(1 / (1 + Math.exp(-row.threshold))).toFixed(3)}  ${row.score.toFixed(2)}${marks ? `  (${marks})` : ''}\n`);
   }
+  if (flags.dryRun) out.write('dry run: the bundle is unchanged\n');
+  else {
+    calibrate.store(dir, c.best.threshold);
+    out.write(`stored threshold ${c.best.threshold} in ${dir}/model.json\n`);
+  }
+  return c;
 }
 
 export function register(program: Command): void {

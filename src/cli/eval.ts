@@ -5,22 +5,19 @@ import type { Command } from 'commander';
 import { InputError, UsageError } from '../util/errors.js';
 import { defaultCacheDir, defaultDataHome } from '../util/paths.js';
 import { getBackend } from '../engine/backend/select.js';
-import { fileDataset, loadGraphs, loadTagging, loadTrees, normalizeDataRef } from '../datasets/registry.js';
+import { fileDataset, normalizeDataRef } from '../datasets/registry.js';
 import type { Split } from '../tasks/task.js';
-import { isSpanTask } from '../tasks/tagger/tagger.js';
-import { loadTagger, predictSentences, type LoadedTagger } from '../tasks/tagger/load.js';
-import { isParserBundle, loadParser, predictParses, type LoadedParser } from '../tasks/dependency/load.js';
-import { tokenAccuracy } from '../metrics/accuracy.js';
+import { familyOfBundle } from '../tasks/registry.js';
 import { backendChoiceFromEnv } from './info.js';
 import { type ColumnRecord, type ColumnSpec, parseColumns } from '../formats/conll-column.js';
 import { type ConlluSentence, conlluToGraph, conlluToTree, parseConllu } from '../formats/conllu.js';
 import { type SdpSentence, parseSdp, sdpToGraph } from '../formats/sdp.js';
-import { type AbsaSentence, type TermScore, parseAbsa, scoreAspectTags, scoreTermRanges } from '../formats/absa-xml.js';
-import { conllevalScore, formatConllevalReport, splitTag } from '../metrics/spans.js';
-import { attachmentScores, excludeGoldPunct, formatConll18Rows } from '../metrics/attachment.js';
+import { type AbsaSentence, parseAbsa, scoreTermRanges } from '../formats/absa-xml.js';
+import { conllevalScore, formatConllevalReport, formatTermReport, splitTag } from '../metrics/spans.js';
+import { attachmentScores, excludeGoldPunct } from '../metrics/attachment.js';
 import { enhancedScores, formatEnhancedRows, formatSdpBlock, sdpScores } from '../metrics/graph.js';
 import { conll18Scores, formatConll18Table } from '../metrics/conll18.js';
-import { arcLabelClassTable, formatPerClassTable, relationClassTable, tagClassTable } from '../metrics/per-class.js';
+import { arcLabelClassTable, formatPerClassTable, relationClassTable } from '../metrics/per-class.js';
 import { formatFixedC } from '../metrics/fixed-format.js';
 
 export const EVAL_FORMATS = ['conll', 'conllu', 'sdp', 'absa'] as const;
@@ -175,11 +172,6 @@ function evalAbsa(opts: EvalOptions): string {
   return formatTermReport(scoreTermRanges(pairs));
 }
 
-function formatTermReport(r: TermScore): string {
-  const pct = (x: number): string => formatFixedC(100 * x, 2);
-  return `aspect terms: gold ${r.gold}; predicted ${r.predicted}; correct ${r.correct}.\nprecision: ${pct(r.precision)}%; recall: ${pct(r.recall)}%; F1: ${pct(r.f1)}\n`;
-}
-
 /** Scores `opts.pred` against `opts.gold` and returns the report text. */
 export function runEval(opts: EvalOptions): string {
   if (opts.scheme !== undefined && opts.format !== 'conll') throw new UsageError('--scheme applies to --format conll only');
@@ -196,62 +188,6 @@ export function runEval(opts: EvalOptions): string {
 }
 
 export const EVAL_SPLITS: readonly Split[] = ['train', 'dev', 'test'];
-
-export interface EvalModelOptions {
-  /** A dataset name from the registry; its label column is the gold. */
-  data: string;
-  split: Split;
-  dataHome: string;
-}
-
-/** Token accuracy as a conlleval-style two-line report (the model mode's report for POS taggers). */
-export function formatAccuracyReport(correct: number, total: number): string {
-  const pct = total > 0 ? (100 * correct) / total : 0;
-  return `processed ${total} tokens; correct: ${correct}.\naccuracy: ${formatFixedC(pct, 2).padStart(6)}%\n`;
-}
-
-/**
- * Tags a dataset split with a loaded tagger and scores it against the split's gold labels: the conlleval report
- * for span taggers (tags in the data's own scheme, as a prediction file would hold them), token accuracy for POS.
- */
-export async function evalTagger(tagger: LoadedTagger, opts: EvalModelOptions): Promise<string> {
-  const gold = await loadTagging(opts.dataHome, opts.data, opts.split);
-  const pred = await predictSentences(tagger, gold);
-  const goldTags = gold.map((s) => s.tags);
-  const { task, scheme } = tagger.description;
-  const terms = task === 'ae' && scheme !== 'none' ? scoreAspectTags(gold, pred, scheme) : null;
-  if (terms !== null) return formatTermReport(terms);
-  if (isSpanTask(task)) return formatConllevalReport(conllevalScore(goldTags, pred));
-  const a = tokenAccuracy(goldTags, pred);
-  return `${formatAccuracyReport(a.correct, a.total)}\nPer gold tag:\n${formatPerClassTable(tagClassTable(goldTags, pred))}`;
-}
-
-/**
- * Parses a dataset split with a loaded parser and scores it as the files' official scorers would: trees get the
- * CoNLL 2018 UAS/LAS rows (plus the PUNCT-free line), SDP graphs the LF blocks with and without tops, enhanced UD ELAS.
- */
-export async function evalParser(parser: LoadedParser, opts: EvalModelOptions): Promise<string> {
-  if (parser.description.kind === 'dependency') {
-    const gold = await loadTrees(opts.dataHome, opts.data, opts.split);
-    const parses = await predictParses(parser, gold);
-    if (parses.kind !== 'dependency') throw new Error('a dependency model returned graphs');
-    const official = attachmentScores(gold, parses.trees);
-    const upos = gold.map((t) => t.features?.upos);
-    let out = formatConll18Rows(official);
-    if (upos.every((u) => u !== undefined)) {
-      const noPunct = attachmentScores(gold, parses.trees, excludeGoldPunct(upos as string[][]));
-      const pct = (x: number): string => formatFixedC(100 * x, 2);
-      out += `\nExcluding words with gold UPOS PUNCT (${noPunct.words} of ${official.words} words): UAS ${pct(noPunct.uas)}  LAS ${pct(noPunct.las)}\n`;
-    }
-    return `${out}\nPer gold relation:\n${formatPerClassTable(relationClassTable(gold, parses.trees))}`;
-  }
-  const gold = await loadGraphs(opts.dataHome, opts.data, opts.split);
-  const parses = await predictParses(parser, gold);
-  if (parses.kind !== 'graph') throw new Error('a graph model returned trees');
-  const labels = `\nPer arc label:\n${formatPerClassTable(arcLabelClassTable(gold, parses.graphs))}`;
-  if (parser.graphMetric === 'ELAS') return formatEnhancedRows(enhancedScores(gold, parses.graphs)) + labels;
-  return [true, false].map((includeTop) => formatSdpBlock(sdpScores(gold, parses.graphs, { includeTop }), includeTop, gold.length)).join('\n') + labels;
-}
 
 
 interface EvalFlags {
@@ -277,19 +213,11 @@ async function evalModelAction(opts: EvalFlags & { model: string }): Promise<str
   // A gold file of your own is every split of a one-file dataset, so --split does not matter for it.
   const ref = normalizeDataRef({ data: opts.data });
   const data = isAbsolute(ref.data) ? fileDataset({ train: ref.data, dev: ref.data, test: ref.data }).name : ref.data;
-  if (isParserBundle(opts.model)) {
-    const parser = await loadParser(opts.model, { cacheDir, backend });
-    try {
-      return await evalParser(parser, { data, split: opts.split, dataHome });
-    } finally {
-      await parser.dispose();
-    }
-  }
-  const tagger = await loadTagger(opts.model, { cacheDir, backend });
+  const bundle = await familyOfBundle(opts.model).load(opts.model, { cacheDir, backend });
   try {
-    return await evalTagger(tagger, { data, split: opts.split, dataHome });
+    return await bundle.evaluate({ data, split: opts.split, dataHome });
   } finally {
-    await tagger.dispose();
+    await bundle.dispose();
   }
 }
 

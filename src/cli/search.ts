@@ -11,8 +11,7 @@ import { resolveSearchOptions, type SearchOptions } from '../search/options.js';
 import { REGIME_NAMES, REGIMES, type RegimeName, type RegimeOverrides } from '../search/regime.js';
 import { attachSearchProgress } from './search-progress.js';
 import { runSearch } from '../search/search-loop.js';
-import { createTask, type TaskFactoryRequest } from '../tasks/registry.js';
-import { isParserTask } from '../tasks/dependency/create.js';
+import { createTask, hiddenSettings, type FamilySettings } from '../tasks/registry.js';
 import type { CandidateSpec } from '../embeddings/candidate.js';
 import { loadCandidateConfig } from '../embeddings/registry.js';
 import { DATASETS, datasetNameOf, normalizeDataRef } from '../datasets/registry.js';
@@ -297,13 +296,13 @@ export function registerSearch(program: Command, createTask: CreateTask): void {
     });
 }
 
-/** A saved request as the registry takes it: `hidden` goes where the task kind keeps its network sizes. */
-export function taskSettings(request: TaskRequest): Omit<TaskRequest, 'hidden' | 'dev' | 'test'> & Pick<TaskFactoryRequest, 'architecture' | 'parser'> {
+/** A saved request as the registry takes it: `hidden` goes where the task's family keeps its network sizes. */
+export function taskSettings(request: TaskRequest): Omit<TaskRequest, 'hidden' | 'dev' | 'test'> & FamilySettings {
   const { hidden, dev, test, ...named } = request;
   // A user's files become a dataset name the registry knows.
   const rest = { ...named, data: datasetNameOf({ data: request.data, ...(dev !== undefined ? { dev } : {}), ...(test !== undefined ? { test } : {}) }) };
   if (hidden === undefined) return rest;
-  return isParserTask(request.task) ? { ...rest, parser: { architecture: { hidden } } } : { ...rest, architecture: { hidden } };
+  return { ...rest, ...hiddenSettings(request.task, hidden) };
 }
 
 /** `ace search` over the task registry, with the data home, cache and backend from the environment. */

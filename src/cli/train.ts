@@ -3,19 +3,15 @@ import { appendFileSync, existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
-import { createTask, TASK_NAMES, type ParserOverrides, type TaskFactoryRequest } from '../tasks/registry.js';
-import { defaultTaggingTask } from '../tasks/tagger/create.js';
-import { defaultParserTask, isParserTask } from '../tasks/dependency/create.js';
-import { TREE_DECODERS, type TreeDecoder } from '../tasks/dependency/tree-objective.js';
+import { createTask, defaultTaskFor, familyOfTask, TASK_NAMES, trainSettings } from '../tasks/registry.js';
+import { TREE_DECODERS } from '../tasks/dependency/tree-objective.js';
 import { datasetNameOf, datasetSpec, normalizeDataRef } from '../datasets/registry.js';
-import type { BatchInfo } from '../tasks/tagger/tagger-task.js';
 import { loadCandidateConfig } from '../embeddings/registry.js';
 import type { CandidateSpec } from '../embeddings/candidate.js';
 import { StateStore } from '../util/state-store.js';
 import { epochStep } from '../training/epoch-step.js';
 import { episodeDone, type StopRule } from '../training/stop-rule.js';
-import { familyOf } from '../search/regime.js';
-import type { EpochResult } from '../tasks/task.js';
+import type { BatchInfo, EpochResult } from '../tasks/task.js';
 import { TRAIN_FILES } from '../report/training-run.js';
 import { writeReport } from '../report/write-report.js';
 import { writeJsonAtomic } from '../util/atomic-fs.js';
@@ -85,52 +81,6 @@ function wholePositive(name: string, v: string): number {
   const n = Number(v);
   if (!(Number.isInteger(n) && n > 0)) throw new UsageError(`--${name} needs a positive integer, got '${v}'`);
   return n;
-}
-
-/** The task a dataset serves when --task is not given: its tagging label, else a parser task. */
-function defaultTask(data: string): string {
-  return datasetSpec(data).tasks.includes('tagging') ? defaultTaggingTask(data) : defaultParserTask(data);
-}
-
-/** Tagger settings (`architecture`, `training`) or parser settings (`parser`) from the flags, refusing those of the other kind. */
-function modelSettings(taskName: string, flags: Partial<Record<ModelFlag, string>>): Pick<TaskFactoryRequest, 'architecture' | 'training' | 'parser'> {
-  if (!isParserTask(taskName)) {
-    const parserOnly = (['layers', 'decoder', 'batchTokens', 'arcMlp', 'relMlp'] as const).filter((k) => flags[k] !== undefined);
-    if (parserOnly.length > 0) {
-      throw new UsageError(`${parserOnly.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} apply to parser tasks only`);
-    }
-    return {
-      architecture: flags.hidden ? { hidden: positive('hidden', flags.hidden)! } : {},
-      training: {
-        ...(flags.optimizer ? { optimizer: flags.optimizer as 'sgd' | 'adam' } : {}),
-        ...(flags.lr ? { lr: positive('lr', flags.lr)! } : flags.optimizer === 'adam' ? { lr: 1e-3 } : {}),
-        ...(flags.batchSize ? { batchSize: wholePositive('batch-size', flags.batchSize) } : {}),
-        ...(flags.patience ? { patience: wholePositive('patience', flags.patience) } : {}),
-      },
-    };
-  }
-  if (flags.optimizer !== undefined) throw new UsageError('--optimizer applies to taggers; parsers train with Adam (set --lr)');
-  if (flags.batchSize !== undefined) throw new UsageError('--batch-size applies to taggers; parsers batch by tokens (set --batch-tokens)');
-  if (flags.patience !== undefined) throw new UsageError('--patience applies to taggers; parsers decay their learning rate every step');
-  if (flags.decoder !== undefined && !(TREE_DECODERS as readonly string[]).includes(flags.decoder)) {
-    throw new UsageError(`--decoder must be one of ${TREE_DECODERS.join(', ')}, got '${flags.decoder}'`);
-  }
-  if (flags.decoder !== undefined && taskName !== 'dep') throw new UsageError(`--decoder applies to task dep only (task ${taskName} predicts graphs)`);
-  if (flags.layers !== undefined && !Number.isInteger(Number(flags.layers))) throw new UsageError(`--layers needs a positive integer, got '${flags.layers}'`);
-  const parser: ParserOverrides = {
-    architecture: {
-      ...(flags.hidden ? { hidden: positive('hidden', flags.hidden)! } : {}),
-      ...(flags.layers ? { lstmLayers: positive('layers', flags.layers)! } : {}),
-      ...(flags.arcMlp ? { arcMlp: wholePositive('arc-mlp', flags.arcMlp) } : {}),
-      ...(flags.relMlp ? { relMlp: wholePositive('rel-mlp', flags.relMlp) } : {}),
-    },
-    training: {
-      ...(flags.lr ? { lr: positive('lr', flags.lr)! } : {}),
-      ...(flags.batchTokens ? { tokenBudget: wholePositive('batch-tokens', flags.batchTokens) } : {}),
-    },
-  };
-  if (flags.decoder !== undefined) parser.decoder = flags.decoder as TreeDecoder;
-  return { parser };
 }
 
 export interface TrainSummary {
@@ -211,7 +161,7 @@ function trainCommand(given: TrainFlags): { command: TrainCommand; out: string; 
   const out = resolve(flags.out);
   if (existsSync(join(out, COMMAND_FILE))) throw new UsageError(`${flags.out} already holds a training run; use --resume ${flags.out} or another --out`);
   const dataRef = normalizeDataRef({ data: flags.data, ...(flags.dev !== undefined ? { dev: flags.dev } : {}), ...(flags.test !== undefined ? { test: flags.test } : {}) });
-  const kept: TrainCommand['flags'] = { ...dataRef, task: flags.task ?? defaultTask(datasetNameOf(dataRef)), embeddings: flags.embeddings ?? DEFAULT_EMBEDDINGS, seed: flags.seed ?? '1' };
+  const kept: TrainCommand['flags'] = { ...dataRef, task: flags.task ?? defaultTaskFor(datasetNameOf(dataRef)), embeddings: flags.embeddings ?? DEFAULT_EMBEDDINGS, seed: flags.seed ?? '1' };
   for (const k of MODEL_FLAGS) {
     if (k !== 'config' && flags[k] !== undefined && kept[k] === undefined) kept[k] = flags[k];
   }
@@ -249,7 +199,7 @@ async function trainInFolder({ command, out, resume }: ReturnType<typeof trainCo
   const saved = command.flags;
   const data = datasetNameOf(saved);
   const taskName = saved.task;
-  const settings = modelSettings(taskName, saved);
+  const settings = trainSettings(taskName, saved);
   const epochs = wholePositive('epochs', command.epochs);
   const seed = Number(saved.seed);
   const ctx = cliContext(flags);
@@ -319,8 +269,8 @@ async function trainInFolder({ command, out, resume }: ReturnType<typeof trainCo
   stderr.write(`every epoch updates ${join(out, 'report.html')}; \`ace train --resume ${out}\` continues after a kill\n`);
   const log = join(out, TRAIN_FILES.log);
   // The same epoch step and stopping rule as a search episode: taggers stop when their plateau schedule has cut
-  // the rate to 1/1000 of its start (flair's rule); parsers (per-step decay) run --epochs.
-  const rule: StopRule = { maxEpochs: epochs, lrFraction: familyOf(taskName) === 'parser' ? null : 0.001, stallEpochs: null, patience: null };
+  // the rate to 1/1000 of its start (flair's rule); parsers (per-step decay) run --epochs. The family says which.
+  const rule: StopRule = { maxEpochs: epochs, lrFraction: familyOfTask(taskName).trainLrFraction, stallEpochs: null, patience: null };
   const devScores = [...progress.devScores];
   const stop = (): boolean => progress.epochsDone >= epochs || (progress.epochsDone > 0 && episodeDone(rule, devScores, startLr, task.learningRate));
   const listeners = [

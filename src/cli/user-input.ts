@@ -1,14 +1,7 @@
 // Small checks of what a user hands the CLI: a file to read, a flag value from a fixed list.
-import { readFileSync } from 'node:fs';
-import { InputError, UsageError } from '../util/errors.js';
+import { UsageError } from '../util/errors.js';
 
-export function readUserText(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new InputError(file, undefined, `cannot read: ${(err as Error).message}`);
-  }
-}
+export { readUserText } from '../util/user-file.js';
 
 /** A commander argument parser that accepts one of `values`. */
 export function oneOf<T extends string>(name: string, values: readonly T[]): (v: string) => T {

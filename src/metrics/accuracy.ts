@@ -1,5 +1,6 @@
 // Token accuracy for per-word labels (POS tags): the share of words whose predicted label equals the gold one.
 
+import { formatFixedC } from './fixed-format.js';
 import { assertSameLengths } from './shape.js';
 
 export interface AccuracyResult {
@@ -27,4 +28,10 @@ export function tokenAccuracy(gold: readonly (readonly string[])[], pred: readon
     }
   }
   return { correct, total, accuracy: total > 0 ? correct / total : 0 };
+}
+
+/** Token accuracy as a conlleval-style two-line report (the model mode's report for POS taggers). */
+export function formatAccuracyReport(correct: number, total: number): string {
+  const pct = total > 0 ? (100 * correct) / total : 0;
+  return `processed ${total} tokens; correct: ${correct}.\naccuracy: ${formatFixedC(pct, 2).padStart(6)}%\n`;
 }

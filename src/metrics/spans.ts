@@ -8,6 +8,7 @@
 // always ends after E- or S-. On IOB1/IOB2/IOE input these additions never fire, so results there
 // equal the perl script's.
 
+import type { TermScore } from '../formats/absa-xml.js';
 import { formatFixedC, padLeft } from './fixed-format.js';
 import { assertSameLengths } from './shape.js';
 
@@ -231,4 +232,10 @@ export function formatConllevalReport(r: ConllevalResult): string {
     out += `${padLeft(type, 17)}: precision: ${f(pct.precision)}%; recall: ${f(pct.recall)}%; FB1: ${f(pct.f1)}  ${s.predicted}\n`;
   }
   return out;
+}
+
+/** Aspect-term scores (SemEval-2014 ABSA) as the official evaluation prints them. */
+export function formatTermReport(r: TermScore): string {
+  const pct = (x: number): string => formatFixedC(100 * x, 2);
+  return `aspect terms: gold ${r.gold}; predicted ${r.predicted}; correct ${r.correct}.\nprecision: ${pct(r.precision)}%; recall: ${pct(r.recall)}%; F1: ${pct(r.f1)}\n`;
 }

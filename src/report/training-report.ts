@@ -94,7 +94,7 @@ export function renderTrainingReport(runs: readonly TrainingRun[], generatedAt?:
   // From zero, and scaled to the rates themselves (Adam's 2e-3 would vanish under the chart's default padding).
   const maxLr = Math.max(1e-12, ...runs.flatMap((r) => r.epochs.map((e) => e.learningRate)));
   parts.push(`<section id="dev-scores"><h2>Dev ${esc(r0.metric)} per epoch</h2><p class="lead">The model is saved whenever this reaches a new best.</p>${lineChart({ series: dev, xLabel: 'epoch', yLabel: `dev ${r0.metric}` })}</section>`);
-  parts.push(`<section id="loss"><h2>Training loss per epoch</h2><p class="lead">As the task reports it (taggers: CRF loss per sentence; parsers: per batch), with dropout on.</p>${lineChart({ series: series(runs, (e) => e.trainLoss), xLabel: 'epoch', yLabel: 'train loss', digits: 3 })}</section>`);
+  parts.push(`<section id="loss"><h2>Training loss per epoch</h2><p class="lead">Summed per sentence, averaged over the epoch (taggers: CRF loss; parsers: arc and label losses — parser runs older than this report logged a per-batch mean), with dropout on.</p>${lineChart({ series: series(runs, (e) => e.trainLoss), xLabel: 'epoch', yLabel: 'train loss', digits: 3 })}</section>`);
   parts.push(`<section id="learning-rate"><h2>Learning rate</h2><p class="lead">At the end of each epoch; taggers halve it after a plateau of the dev score, parsers decay it every step.</p>${lineChart({ series: series(runs, (e) => e.learningRate), xLabel: 'epoch', yLabel: 'learning rate', yRange: [0, 1.1 * maxLr], format: (v) => String(Number(v.toPrecision(3))) })}</section>`);
   for (const run of runs) parts.push(epochTable(run));
   parts.push(`<footer>ace-ts${generatedAt ? ` · generated ${esc(generatedAt)}` : ''}</footer>`);

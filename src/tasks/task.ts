@@ -18,11 +18,32 @@ export interface EpisodeSettings {
 
 export interface EpochResult {
   epoch: number;
+  /** Per-sentence mean loss over the epoch's training sentences (see BatchInfo). */
   trainLoss: number;
   devScore: number;
   tokensPerSecond: number;
   seconds: number;
   learningRate: number;
+}
+
+/**
+ * Progress of one training batch, as every task family reports it. `loss` is the running per-sentence mean loss of
+ * the epoch: the loss summed over the sentences trained so far this epoch (each sentence's loss being the sum of its
+ * scored items' terms — CRF path NLL for a tagger, arc and label cross-entropies for a parser), divided by their
+ * number. After the last batch it equals the epoch's `EpochResult.trainLoss`.
+ */
+export interface BatchInfo {
+  epoch: number;
+  /** 1-based index of the batch just trained, of `batches`. */
+  batch: number;
+  batches: number;
+  loss: number;
+  tokensPerSecond: number;
+}
+
+/** What a task model tells its caller while training (every family takes the same). */
+export interface TaskEvents {
+  batch?: (info: BatchInfo) => void;
 }
 
 export interface Evaluation {

@@ -10,7 +10,7 @@ import type { CandidateSpec } from '../../src/embeddings/candidate.js';
 import { conlluToTree, parseConllu } from '../../src/formats/conllu.js';
 import { tokenizeText } from '../../src/formats/tokenize.js';
 import { conlluTokenization, tokenAgreement } from '../../src/metrics/token-spans.js';
-import { runParseText } from '../../src/cli/predict.js';
+import { runParseText } from '../../src/tasks/dependency/predict-file.js';
 import { loadParser } from '../../src/tasks/dependency/load.js';
 import { Parser } from '../../src/tasks/dependency/parser.js';
 import { DEPENDENCY_ARCHITECTURE_DEFAULTS } from '../../src/tasks/dependency/parser-options.js';

@@ -11,7 +11,7 @@ import { absaWithTerms, parseAbsa, serializeAbsa, termsFromTags } from '../../sr
 import { conllevalScore } from '../../src/metrics/spans.js';
 import { createTaggerTask } from '../../src/tasks/tagger/create.js';
 import { loadTagger } from '../../src/tasks/tagger/load.js';
-import { runPredictFile } from '../../src/cli/predict.js';
+import { runPredictFile } from '../../src/tasks/tagger/predict-file.js';
 import { runEval } from '../../src/cli/eval.js';
 
 const root = mkdtempSync(join(tmpdir(), 'ace-aspect-score-'));

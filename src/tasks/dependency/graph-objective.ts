@@ -130,7 +130,8 @@ export class GraphObjective implements ParserObjective<GraphSentence, PredictedG
     // Label scores of the gold arcs only: ∂L/∂s_rel is [arcs, labels] for these arcs.
     const lambda = this.options.interpolation;
     for (let i = 0; i < cells; i++) dArc[i] *= 1 - lambda;
-    if (arcs === 0) return { loss: (1 - lambda) * edge.loss, dArc, dRel: new Float32Array(0) };
+    const edgeSum = (1 - lambda) * edge.loss * edge.count;
+    if (arcs === 0) return { loss: (1 - lambda) * edge.loss, sum: edgeSum, dArc, dRel: new Float32Array(0) };
     const at = new Int32Array(arcs);
     const relTargets = new Int32Array(arcs);
     let a = 0;
@@ -147,7 +148,7 @@ export class GraphObjective implements ParserObjective<GraphSentence, PredictedG
     const dRel = this.dRel.subarray(0, arcs * k);
     const label = softmaxCrossEntropy(this.backend, relRows, arcs, k, relTargets, dRel);
     for (let i = 0; i < arcs * k; i++) dRel[i] *= lambda;
-    return { loss: (1 - lambda) * edge.loss + lambda * label.loss, dArc, dRel };
+    return { loss: (1 - lambda) * edge.loss + lambda * label.loss, sum: edgeSum + lambda * label.loss * label.count, dArc, dRel };
   }
 
   /** Nothing beyond the arc scores grows with n² (the kept arcs are a few per word, unless the threshold keeps all). */

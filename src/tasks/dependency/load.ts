@@ -1,10 +1,9 @@
 // Loads a saved parser bundle (model.json + params.bin) for prediction and parses new sentences with it.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Backend } from '../../engine/backend/backend.js';
 import type { Candidate } from '../../embeddings/candidate.js';
 import type { Sentence } from '../../formats/types.js';
 import { Rng } from '../../util/rng.js';
+import { bundleFormatOf } from '../shared/bundle.js';
 import { checkRequiredColumns, disposeFrozen, loadBundle, requiredColumnsOf, selectedFrozenRows } from '../shared/loaded-bundle.js';
 import type { FrozenRows } from '../shared/input-blocks.js';
 import { objectiveFor, type AnyParserObjective } from './objective-for.js';
@@ -26,13 +25,7 @@ export type Parses = { kind: 'dependency'; trees: PredictedTree[] } | { kind: 'g
 
 /** True when `dir/model.json` exists and names the parser bundle format; false for taggers and anything unreadable. */
 export function isParserBundle(dir: string): boolean {
-  const file = join(dir, 'model.json');
-  if (!existsSync(file)) return false;
-  try {
-    return (JSON.parse(readFileSync(file, 'utf8')) as { format?: unknown }).format === PARSER_BUNDLE_FORMAT;
-  } catch {
-    return false;
-  }
+  return bundleFormatOf(dir) === PARSER_BUNDLE_FORMAT;
 }
 
 /** A Parser read from a bundle, holding its candidates (to embed new text) and its objective (to decode). */

@@ -8,6 +8,11 @@ import type { ParserKind } from './parser-options.js';
 export interface ObjectiveLoss {
   /** Mean loss over the batch's scored items (tokens or pairs), as the optimizer sees it. */
   loss: number;
+  /**
+   * The same terms summed instead of averaged, i.e. summed over the batch's sentences (for reports: a task's
+   * BatchInfo and trainLoss divide it by the sentences, as the tagger's summed CRF loss is). Not what is optimised.
+   */
+  sum: number;
   /** ∂loss/∂s_arc [batch, T, T], zero at padding. */
   dArc: Float32Array;
   /** ∂loss/∂s_rel [m, labels] for the m arcs of the objective's last `ParserScores.relAt` call (empty if none). */

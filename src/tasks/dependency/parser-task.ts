@@ -5,7 +5,7 @@ import type { Candidate } from '../../embeddings/candidate.js';
 import type { Sentence } from '../../formats/types.js';
 import { EpisodicTask } from '../shared/episodic-task.js';
 import type { FrozenRows } from '../shared/input-blocks.js';
-import type { EpochResult, Evaluation, Split } from '../task.js';
+import type { EpochResult, Evaluation, Split, TaskEvents } from '../task.js';
 import { Parser, readParserDescription, type ParserDescription } from './parser.js';
 import type { ParserObjective } from './parser-objective.js';
 import type { ParserTrainingOptions } from './parser-options.js';
@@ -19,18 +19,8 @@ export interface ParserData<G extends Sentence> {
   sources: Record<Split, (FrozenRows | null)[]>;
 }
 
-export interface ParserBatchInfo {
-  epoch: number;
-  batch: number;
-  batches: number;
-  /** Mean loss per batch so far this epoch. */
-  loss: number;
-  tokensPerSecond: number;
-}
-
-export interface ParserTaskEvents {
-  batch?: (info: ParserBatchInfo) => void;
-}
+/** The parser's events are every task's (BatchInfo's loss: the objective's terms summed per sentence, averaged over sentences). */
+export type ParserTaskEvents = TaskEvents;
 
 
 /**
@@ -82,7 +72,9 @@ export class ParserTask<G extends Sentence, P, C> extends EpisodicTask<Exponenti
     const train = this.data.train;
     this.parser.blocks.setFrozenSources(this.data.sources.train);
     const batches = tokenBatches(train.map((s) => s.words.length), this.training.tokenBudget, this.rng);
+    // Summed per sentence, as the tagger's CRF loss is: the objective's batch mean times the items it counted.
     let lossSum = 0;
+    let sentences = 0;
     let tokens = 0;
     for (let bi = 0; bi < batches.length; bi++) {
       const indices = batches[bi];
@@ -94,16 +86,17 @@ export class ParserTask<G extends Sentence, P, C> extends EpisodicTask<Exponenti
       clipGradNorm(active, this.training.clip);
       optimizer.step(active);
       scheduler.step();
-      lossSum += step.loss;
+      lossSum += step.sum;
+      sentences += indices.length;
       for (const s of batch.sentences) tokens += s.words.length;
-      this.events.batch?.({ epoch: this.epoch + 1, batch: bi + 1, batches: batches.length, loss: lossSum / (bi + 1), tokensPerSecond: tokens / ((performance.now() - started) / 1000) });
+      this.events.batch?.({ epoch: this.epoch + 1, batch: bi + 1, batches: batches.length, loss: lossSum / sentences, tokensPerSecond: tokens / ((performance.now() - started) / 1000) });
     }
     const trainSeconds = (performance.now() - started) / 1000;
     const dev = await this.evaluate('dev');
     this.epoch++;
     return {
       epoch: this.epoch,
-      trainLoss: lossSum / Math.max(1, batches.length),
+      trainLoss: lossSum / Math.max(1, train.length),
       devScore: dev.score,
       tokensPerSecond: tokens / trainSeconds,
       seconds: (performance.now() - started) / 1000,

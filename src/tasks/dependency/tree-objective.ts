@@ -114,7 +114,8 @@ export class TreeObjective implements ParserObjective<TreeSentence, PredictedTre
     this.dRel = ensure(this.dRel, words * k);
     const dRel = this.dRel.subarray(0, words * k);
     const relLoss = softmaxCrossEntropy(this.backend, relRows, words, k, relTargets, dRel);
-    return { loss: arcLoss.loss + relLoss.loss, dArc, dRel };
+    const sum = arcLoss.loss * arcLoss.count + relLoss.loss * relLoss.count;
+    return { loss: arcLoss.loss + relLoss.loss, sum, dArc, dRel };
   }
 
   /** Eisner's span tables (MST reads the scores in place and needs O(n) beside them). */

@@ -10,6 +10,18 @@ import { checkVectorFileRecords, vectorFileRecords, type VectorFileRecord } from
 
 export const BUNDLE_VERSION = 1;
 
+/** The `format` field of `dir/model.json` (which family saved the bundle), or undefined when absent or unreadable. */
+export function bundleFormatOf(dir: string): string | undefined {
+  const file = join(dir, 'model.json');
+  if (!existsSync(file)) return undefined;
+  try {
+    const format: unknown = (JSON.parse(readFileSync(file, 'utf8')) as { format?: unknown }).format;
+    return typeof format === 'string' ? format : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Writes params.bin and model.json (each atomically); `extra` fields override the description's. model.json also
  * records the sha256 of every vector file a static candidate reads (`vectorFiles`), so that loading refuses a

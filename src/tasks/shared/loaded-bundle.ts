@@ -8,6 +8,7 @@ import type { Sentence } from '../../formats/types.js';
 import { InputError, UsageError } from '../../util/errors.js';
 import { prepareFrozenSources } from './frozen-sources.js';
 import type { FrozenRows } from './input-blocks.js';
+import type { Split } from '../task.js';
 
 interface SavedModel {
   readonly candidates: readonly CandidateSpec[];
@@ -67,4 +68,12 @@ export async function selectedFrozenRows(candidates: readonly Candidate[], selec
 /** Releases frozen candidates' resources (ONNX sessions). */
 export async function disposeFrozen(candidates: readonly Candidate[]): Promise<void> {
   for (const c of candidates) if (c.frozen) await c.dispose?.();
+}
+
+/** Which gold a loaded bundle is scored on (`ace eval --model`). */
+export interface EvalModelOptions {
+  /** A dataset name from the registry; its label column is the gold. */
+  data: string;
+  split: Split;
+  dataHome: string;
 }

@@ -8,7 +8,7 @@ import { tokenAccuracy } from '../../metrics/accuracy.js';
 import { spanClassTable, tagClassTable } from '../../metrics/per-class.js';
 import { EpisodicTask } from '../shared/episodic-task.js';
 import type { Candidate } from '../../embeddings/candidate.js';
-import type { EpochResult, Evaluation, Split } from '../task.js';
+import type { EpochResult, Evaluation, Split, TaskEvents } from '../task.js';
 import type { FrozenRows } from '../shared/input-blocks.js';
 import { Tagger, isSpanTask, layoutOf, makeBatch, readTaggerDescription, toInternal, type TaggerDescription } from './tagger.js';
 
@@ -44,17 +44,8 @@ export interface TaggerData {
   sources: Record<Split, (FrozenRows | null)[]>;
 }
 
-export interface BatchInfo {
-  epoch: number;
-  batch: number;
-  batches: number;
-  loss: number;
-  tokensPerSecond: number;
-}
-
-export interface TaggerTaskEvents {
-  batch?: (info: BatchInfo) => void;
-}
+/** The tagger's events are every task's (BatchInfo's loss: the CRF NLL summed per sentence, averaged over sentences). */
+export type TaggerTaskEvents = TaskEvents;
 
 export class TaggerTask extends EpisodicTask<ReduceLrOnPlateauState, ReduceLrOnPlateau> {
   readonly taskName: string;

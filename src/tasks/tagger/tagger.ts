@@ -47,7 +47,8 @@ export interface TaggerDescription {
   selection: boolean[];
 }
 
-const BUNDLE_FORMAT = 'ace-ts/tagger';
+/** The `format` field Tagger.save writes into model.json. */
+export const TAGGER_BUNDLE_FORMAT = 'ace-ts/tagger';
 
 export function isSpanTask(task: TaggingTask): boolean {
   return task !== 'pos';
@@ -141,21 +142,21 @@ export class Tagger {
 
   /** Writes model.json + params.bin into dir (each file atomically). */
   save(dir: string, extra: Record<string, unknown> = {}): void {
-    saveBundle(dir, BUNDLE_FORMAT, this.description, this.params, extra);
+    saveBundle(dir, TAGGER_BUNDLE_FORMAT, this.description, this.params, extra);
   }
 
   loadParams(dir: string): void {
-    loadBundleParams(dir, BUNDLE_FORMAT, 'tagger', this.description, this.params);
+    loadBundleParams(dir, TAGGER_BUNDLE_FORMAT, 'tagger', this.description, this.params);
   }
 
   warmStart(dir: string): PartialLoad {
-    return warmStartFromBundle(dir, BUNDLE_FORMAT, 'tagger', this.description, this.params);
+    return warmStartFromBundle(dir, TAGGER_BUNDLE_FORMAT, 'tagger', this.description, this.params);
   }
 }
 
 /** Reads and validates a tagger bundle's description. */
 export function readTaggerDescription(dir: string): TaggerDescription & Record<string, unknown> {
-  return readBundleJson(dir, BUNDLE_FORMAT, 'tagger', ['task', 'scheme', 'labels', 'candidates', 'vocabs', 'architecture', 'selection']) as unknown as TaggerDescription & Record<string, unknown>;
+  return readBundleJson(dir, TAGGER_BUNDLE_FORMAT, 'tagger', ['task', 'scheme', 'labels', 'candidates', 'vocabs', 'architecture', 'selection']) as unknown as TaggerDescription & Record<string, unknown>;
 }
 
 export { layoutOf, makeBatch } from '../shared/batch.js';
