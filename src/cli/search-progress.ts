@@ -92,9 +92,14 @@ export function attachSearchProgress(events: SearchEvents, options: SearchProgre
         bar.update(clock.episodesDone, { strategy: label, episode: e.episode, epoch: e.epoch + 1, lr, dev: e.result.devScore.toFixed(2), best: e.bestScore.toFixed(2), eta });
       } else {
         stream.write(
-          `episode ${e.episode}/${total} epoch ${e.epoch + 1}: dev ${e.result.devScore.toFixed(2)}${e.newBest ? ' (best)' : ''} · episode best ${e.episodeBest.toFixed(2)} · best ${e.bestScore.toFixed(2)} · lr ${lr} · ${e.result.seconds.toFixed(1)} s${e.episodeDone ? ' · episode done' : ''} · ETA ${eta}\n`,
+          `episode ${e.episode}/${total}${e.branch !== undefined ? ` (branch ${e.branch})` : ''} epoch ${e.epoch + 1}: dev ${e.result.devScore.toFixed(2)}${e.newBest ? ' (best)' : ''} · episode best ${e.episodeBest.toFixed(2)} · best ${e.bestScore.toFixed(2)} · lr ${lr} · ${e.result.seconds.toFixed(1)} s${e.episodeDone ? ' · episode done' : ''} · ETA ${eta}\n`,
         );
       }
+    }),
+    events.on('stepStart', (e) => {
+      const last = e.firstEpisode + e.branches - 1;
+      const note = e.branches < e.requested ? ` (only ${e.branches} distinct selections could be drawn of the ${e.requested} asked)` : '';
+      if (!bar || note) stream.write(`parallel step: episodes ${e.firstEpisode}–${last} at once${note}\n`);
     }),
     events.on('retrainEpochEnd', (e) => {
       if (!bar) stream.write(`retrain epoch ${e.epoch + 1}: dev ${e.result.devScore.toFixed(2)} · ${e.result.seconds.toFixed(1)} s\n`);
