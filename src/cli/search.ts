@@ -359,10 +359,13 @@ export function taskSettings(request: TaskRequest): Omit<TaskRequest, 'hidden' |
   return isParserTask(request.task) ? { ...rest, parser: { architecture: { hidden } } } : { ...rest, architecture: { hidden } };
 }
 
-/** `ace search` over the task registry, with the data home, cache and backend from the environment. */
+/** The task registry's models, with the data home, cache and backend from the environment. */
+export const registryTaskFactory: CreateTask = async (request, run) => {
+  const ctx = cliContext(run?.threads !== undefined ? { threads: run.threads } : {});
+  return createTask({ ...taskSettings(request), dataHome: ctx.dataHome, cacheDir: ctx.cacheDir, backend: ctx.backend, events: cacheEventLogger() });
+};
+
+/** `ace search` over the task registry. */
 export function register(program: Command): void {
-  registerSearch(program, async (request, run) => {
-    const ctx = cliContext(run?.threads !== undefined ? { threads: run.threads } : {});
-    return createTask({ ...taskSettings(request), dataHome: ctx.dataHome, cacheDir: ctx.cacheDir, backend: ctx.backend, events: cacheEventLogger() });
-  });
+  registerSearch(program, registryTaskFactory);
 }
