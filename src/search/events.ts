@@ -16,6 +16,8 @@ export interface SearchEventMap {
     resumedAt: { episode: number; epoch: number } | null;
     /** The episodes already finished (on resume): their epochs and wall seconds, for ETAs. */
     done: { epochs: number; seconds: number }[];
+    /** `--parallel K` with K > 1 (absent in sequential searches). */
+    parallel?: number;
   };
   episodeStart: { episode: number; selection: readonly boolean[]; probabilities: readonly number[] };
   /** Emitted after the epoch's state is committed to disk. */

@@ -194,6 +194,7 @@ export async function runSearch(
     regime,
     resumedAt: latest ? { episode: state.episode, epoch: state.epochInEpisode } : null,
     done: state.episodes.map((e) => ({ epochs: e.epochs.length, seconds: e.wallSeconds })),
+    ...(options.parallel !== undefined && options.parallel > 1 ? { parallel: options.parallel } : {}),
   });
 
   const parallel = options.parallel ?? 1;
