@@ -206,10 +206,12 @@ const SWEEPS: Array<{ label: string; input: Input }> = [
   { label: 'ensemble', input: { ...PARALLEL, episodes: 5, strategy: 'ensemble' } },
   // Converged episodes: where a branch's episode ends depends on its committed schedule state.
   { label: 'ace, converged episodes', input: { episodes: 5, seed: 5, parallel: 2, retrain: false, regime: { name: 'budget', overrides: { lrFraction: 0.2, stallEpochs: 1 } } } },
+  // K = 3 over 6 episodes: a full step, then a last step of two branches; with retraining at the end.
+  { label: 'ace, K = 3, retrain', input: { ...PARALLEL, parallel: 3, episodes: 6, epochsPerEpisode: 1, retrain: true, retrainEpochs: 2 } },
 ];
 
 for (const sweep of SWEEPS) {
-  test(`--parallel 2 (${sweep.label}): interrupting at every stage of the search and of every branch, then resuming, gives the uninterrupted result`, async () => {
+  test(`--parallel (${sweep.label}): interrupting at every stage of the search and of every branch, then resuming, gives the uninterrupted result`, async () => {
     const input = sweep.input;
     const ref = await reference(input);
     let interruptions = 0;
@@ -217,7 +219,7 @@ for (const sweep of SWEEPS) {
     const epochs = ref.parsed.episodes.reduce((n, e) => n + e.epochs.length, 0);
     for (let g = 0; g <= epochs; g++) for (const s of PARENT_STAGES) points.push({ parent: [s, g] });
     for (const e of ref.parsed.episodes.slice(1)) {
-      for (let epoch = 0; epoch <= e.epochs.length; epoch++) for (const s of BRANCH_STAGES) points.push({ branch: [s, e.episode, (e.episode - 1) % 2, epoch] });
+      for (let epoch = 0; epoch <= e.epochs.length; epoch++) for (const s of BRANCH_STAGES) points.push({ branch: [s, e.episode, (e.episode - 1) % (input.parallel as number), epoch] });
     }
     for (const point of points) {
       const outDir = tempDir();
@@ -249,7 +251,8 @@ for (const sweep of SWEEPS) {
       }
     }
     // Every step's plan, merge and record, and every branch epoch's commit stages, were hit.
-    assert.ok(interruptions >= 2 * 4 + (ref.parsed.episodes.length - 1) * 5, `only ${interruptions} interruptions`);
+    const steps = Math.ceil((ref.parsed.episodes.length - 1) / (input.parallel as number));
+    assert.ok(interruptions >= steps * 4 + (ref.parsed.episodes.length - 1) * 5, `only ${interruptions} interruptions`);
   });
 }
 
