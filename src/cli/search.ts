@@ -24,6 +24,9 @@ import { formatPerClassTable } from '../metrics/per-class.js';
 import { NewRunFolder, readSavedCommand } from './run-folder.js';
 import { sliceNotes, writeSliceNotes } from './slice-note.js';
 import { defaultDataHome } from '../util/paths.js';
+import { availableParallelism } from 'node:os';
+import { branchEpochLine, childProcessRunner, type BranchEntry } from './search-branch.js';
+import { runBranch } from '../search/parallel.js';
 
 /** What a task factory needs to build a task model for a search. */
 export interface TaskRequest {
@@ -67,6 +70,8 @@ export interface SearchCommand {
   evaluateTest: boolean;
   retrain: boolean;
   retrainEpochs: number | undefined;
+  /** `--parallel K`: saved only when K > 1 (absent: the sequential search). */
+  parallel?: number;
 }
 
 export const COMMAND_FILE = 'command.json';
@@ -103,6 +108,7 @@ interface RawFlags {
   limit?: string;
   hidden?: string;
   threads?: string;
+  parallel?: string;
 }
 
 function int(name: string, v: string | undefined): number | undefined {
@@ -133,6 +139,8 @@ export function parseSearchFlags(given: RawFlags): SearchCommand {
   if (discount !== undefined && !Number.isFinite(discount)) throw new UsageError(`--discount needs a number, got '${flags.discount}'`);
   const limit = int('limit', flags.limit);
   if (limit !== undefined && limit < 1) throw new UsageError(`--limit needs a positive integer, got '${flags.limit}'`);
+  const parallel = int('parallel', flags.parallel);
+  if (parallel !== undefined && parallel < 1) throw new UsageError(`--parallel needs a positive integer, got '${flags.parallel}'`);
   const hidden = int('hidden', flags.hidden);
   if (hidden !== undefined && hidden < 1) throw new UsageError(`--hidden needs a positive integer, got '${flags.hidden}'`);
   // A name goes to the task factory as it is; a file (or --dev/--test-file) is the user's own data.
@@ -173,6 +181,7 @@ export function parseSearchFlags(given: RawFlags): SearchCommand {
     evaluateTest: flags.test && hasTest,
     retrain: flags.retrain ?? false,
     retrainEpochs: int('retrain-epochs', flags.retrainEpochs),
+    ...(parallel !== undefined && parallel > 1 ? { parallel } : {}),
   };
   searchOptionsOf(command); // validates ranges with the search's own rules
   return command;
@@ -190,6 +199,7 @@ export function searchOptionsOf(c: SearchCommand): SearchOptions {
     evaluateTest: c.evaluateTest,
     retrain: c.retrain,
     retrainEpochs: c.retrainEpochs,
+    parallel: c.parallel,
   });
 }
 
@@ -200,6 +210,20 @@ export interface SearchIo {
   threads?: string;
   /** The data home, so the end line can say when dev and test scores come from a slice (--limit). */
   dataHome?: string;
+  /** `--parallel K`: how branches run (default: one `ace search-branch` child process each). */
+  branches?: BranchExecution;
+}
+
+/**
+ * Where the branches of a `--parallel K` step run: child processes of `entry` (default: this build's `ace`; tests
+ * give a script with their own task factory), or one after another in this process.
+ */
+export type BranchExecution = { kind: 'processes'; entry?: BranchEntry } | { kind: 'in-process' };
+
+/** Threads per branch: the --threads budget (default: the machine's cores) split over the K branches. */
+export function branchThreads(threads: string | undefined, parallel: number): number {
+  const total = threads !== undefined ? Number(threads) : availableParallelism();
+  return Math.max(1, Math.floor(total / parallel));
 }
 
 /** Run a new search or resume the one in `resumeDir`; writes search.json, report.html and a JSONL log. */
@@ -242,7 +266,12 @@ async function searchInFolder(c: SearchCommand, resume: boolean, createTask: Cre
   const tty = Boolean((io.stderr as NodeJS.WriteStream).isTTY);
   if (io.progress || !tty) detach.push(attachSearchProgress(events, { stream: io.stderr, tty: tty && io.progress }));
   try {
-    const record = await runSearch(task, options, events, { resume, createFreshTask: () => createTask(request, run) });
+    const parallel = options.parallel ?? 1;
+    const branches = io.branches ?? { kind: 'processes' };
+    const branchRunner = parallel > 1 && branches.kind === 'processes'
+      ? childProcessRunner({ threads: branchThreads(io.threads, parallel), ...(branches.entry ? { entry: branches.entry } : {}) })
+      : undefined;
+    const record = await runSearch(task, options, events, { resume, createFreshTask: () => createTask(request, run), ...(branchRunner ? { branchRunner } : {}) });
     const report = writeReport([c.request.outDir], new Date().toISOString());
     // The task holds the best checkpoint again: its per-class scores on test (dev without one).
     const split = options.evaluateTest ? 'test' : 'dev';
@@ -256,8 +285,12 @@ async function searchInFolder(c: SearchCommand, resume: boolean, createTask: Cre
   }
 }
 
-/** Register `ace search` with the task factory that turns a task name into a SearchableTask. */
-export function registerSearch(program: Command, createTask: CreateTask): void {
+/**
+ * Register `ace search` with the task factory that turns a task name into a SearchableTask, and the hidden
+ * `ace search-branch <dir>` that trains one branch of a `--parallel K` step (`branches`: how a search runs them).
+ */
+export function registerSearch(program: Command, createTask: CreateTask, branches?: BranchExecution): void {
+  registerSearchBranch(program, createTask);
   program
     .command('search')
     .description('search which embedding candidates to concatenate (ACE, Wang et al. 2021) or run a baseline on the same budget')
@@ -280,7 +313,8 @@ export function registerSearch(program: Command, createTask: CreateTask): void {
     .option('--limit <n>', 'use only the first N training sentences and the first max(50, N/4) dev and test sentences')
     .option('--hidden <n>', 'BiLSTM size per direction (default: tagger 256, dep 400, sdp/eud 600)')
     .option('--seed <n>', 'random seed (default 1)')
-    .option('--threads <n>', 'BLAS threads (default: BLAS\'s own)')
+    .option('--threads <n>', 'BLAS threads (default: BLAS\'s own; with --parallel K each branch gets max(1, ⌊n/K⌋), n defaulting to the cores)')
+    .option('--parallel <k>', 'train K episodes at once per controller step, each in its own process (default 1: the paper\'s sequential search)')
     .option('--resume <dir>', 'continue the search saved in <dir>')
     .option('--retrain', 'train a fresh model on the final selection')
     .option('--retrain-epochs <n>', 'epochs for --retrain (default episodes × epochs per episode)')
@@ -292,7 +326,26 @@ export function registerSearch(program: Command, createTask: CreateTask): void {
     .option('--no-progress', 'no progress bar')
     .action(async (flags: RawFlags) => {
       const command = flags.resume ? { resumeDir: flags.resume } : parseSearchFlags(flags);
-      await executeSearch(command, createTask, { progress: flags.progress, stderr: process.stderr, dataHome: defaultDataHome(), ...(flags.threads ? { threads: flags.threads } : {}) });
+      await executeSearch(command, createTask, {
+        progress: flags.progress, stderr: process.stderr, dataHome: defaultDataHome(), ...(flags.threads ? { threads: flags.threads } : {}), ...(branches ? { branches } : {}),
+      });
+    });
+}
+
+/** `ace search-branch <dir>` (hidden): train the branch in `<out>/state/step-NNNN/branch-K` of the search in `<out>`. */
+function registerSearchBranch(program: Command, createTask: CreateTask): void {
+  program
+    .command('search-branch <dir>', { hidden: true })
+    .description('train one branch of an `ace search --parallel K` step (started by the search itself)')
+    .option('--threads <n>', 'BLAS threads')
+    .action(async (dir: string, flags: { threads?: string }) => {
+      const branchDir = resolve(dir);
+      const outDir = resolve(branchDir, '..', '..', '..');
+      // The task is rebuilt from the search's saved command, as --resume does.
+      const saved = readSavedCommand(outDir, 'search') as SearchCommand;
+      const request: TaskRequest = { ...saved.request, outDir, blockWeighting: STRATEGIES[saved.strategy].blockWeighting };
+      const task = await createTask(request, flags.threads !== undefined ? { threads: flags.threads } : {});
+      await runBranch(task, branchDir, { onEpoch: (e) => process.stdout.write(branchEpochLine(e)) });
     });
 }
 
@@ -305,10 +358,13 @@ export function taskSettings(request: TaskRequest): Omit<TaskRequest, 'hidden' |
   return { ...rest, ...hiddenSettings(request.task, hidden) };
 }
 
-/** `ace search` over the task registry, with the data home, cache and backend from the environment. */
+/** The task registry's models, with the data home, cache and backend from the environment. */
+export const registryTaskFactory: CreateTask = async (request, run) => {
+  const ctx = cliContext(run?.threads !== undefined ? { threads: run.threads } : {});
+  return createTask({ ...taskSettings(request), dataHome: ctx.dataHome, cacheDir: ctx.cacheDir, backend: ctx.backend, events: cacheEventLogger() });
+};
+
+/** `ace search` over the task registry. */
 export function register(program: Command): void {
-  registerSearch(program, async (request, run) => {
-    const ctx = cliContext(run?.threads !== undefined ? { threads: run.threads } : {});
-    return createTask({ ...taskSettings(request), dataHome: ctx.dataHome, cacheDir: ctx.cacheDir, backend: ctx.backend, events: cacheEventLogger() });
-  });
+  registerSearch(program, registryTaskFactory);
 }

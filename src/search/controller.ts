@@ -76,9 +76,54 @@ export class Controller {
     return fallback ?? new Array<boolean>(this.size).fill(true);
   }
 
+  /**
+   * K distinct selections for one parallel step: the first is `sample(rng, previous)` (the sequential draw), each
+   * later one is redrawn while it is empty, equal to `previous` or equal to an earlier one of the same step. Fewer
+   * than K come back when fewer distinct non-empty selections exist, or when `maxRedraws` draws find no new one.
+   */
+  sampleDistinct(rng: Rng, previous: readonly boolean[] | null, k: number): boolean[][] {
+    if (!(Number.isInteger(k) && k >= 1)) throw new RangeError(`sampleDistinct needs k ≥ 1, got ${k}`);
+    const key = (a: readonly boolean[]): string => a.map((v) => (v ? '1' : '0')).join('');
+    const previousKey = previous !== null && previous.some(Boolean) ? key(previous) : null;
+    // Non-empty selections other than the previous one: an upper bound on how many distinct branches can exist.
+    const available = this.size >= 31 ? Infinity : 2 ** this.size - 1 - (previousKey !== null ? 1 : 0);
+    const out = [this.sample(rng, previous)];
+    const seen = new Set([key(out[0]), ...(previousKey !== null ? [previousKey] : [])]);
+    const p = this.probabilities();
+    const want = Math.min(k, Math.max(1, available));
+    while (out.length < want) {
+      let found: boolean[] | null = null;
+      for (let attempt = 0; attempt < this.options.maxRedraws && found === null; attempt++) {
+        const a = p.map((pl) => rng.float() < pl);
+        if (a.some(Boolean) && !seen.has(key(a))) found = a;
+      }
+      if (found === null) break;
+      seen.add(key(found));
+      out.push(found);
+    }
+    return out;
+  }
+
   /** One SGD-with-momentum step on −Σ_l log P(a^l)·r^l. */
   update(selection: readonly boolean[], rewards: readonly number[]): void {
-    const g = policyGradient(this.theta, selection, rewards);
+    this.step(policyGradient(this.theta, selection, rewards));
+  }
+
+  /**
+   * Batched REINFORCE (`ace search --parallel K`): one SGD-with-momentum step on the sum over the K branches of
+   * −Σ_l log P(a_k^l)·r_k^l, every gradient taken at the same θ. With one branch it is `update`.
+   */
+  updateBatch(selections: readonly (readonly boolean[])[], rewards: readonly (readonly number[])[]): void {
+    if (selections.length !== rewards.length || selections.length === 0) throw new RangeError('updateBatch needs one reward vector per selection, and at least one');
+    const sum = new Array<number>(this.size).fill(0);
+    for (let k = 0; k < selections.length; k++) {
+      const g = policyGradient(this.theta, selections[k], rewards[k]);
+      for (let l = 0; l < this.size; l++) sum[l] += g[l];
+    }
+    this.step(sum);
+  }
+
+  private step(g: readonly number[]): void {
     const { learningRate, momentum } = this.options;
     for (let l = 0; l < this.size; l++) {
       this.velocity[l] = momentum * this.velocity[l] + g[l];

@@ -16,6 +16,8 @@ export interface SearchEventMap {
     resumedAt: { episode: number; epoch: number } | null;
     /** The episodes already finished (on resume): their epochs and wall seconds, for ETAs. */
     done: { epochs: number; seconds: number }[];
+    /** `--parallel K` with K > 1 (absent in sequential searches). */
+    parallel?: number;
   };
   episodeStart: { episode: number; selection: readonly boolean[]; probabilities: readonly number[] };
   /** Emitted after the epoch's state is committed to disk. */
@@ -30,7 +32,14 @@ export interface SearchEventMap {
     bestScore: number;
     /** This epoch ended its episode. */
     episodeDone: boolean;
+    /** `--parallel K`: which branch of its step trained the epoch (absent in sequential searches). */
+    branch?: number;
   };
+  /**
+   * `--parallel K`: a step of K' ≤ K episodes (first … first + K' − 1) trained at once. `requested` is K, or fewer
+   * when the episode budget runs out; `branches` < `requested` means too few distinct selections could be drawn.
+   */
+  stepStart: { firstEpisode: number; branches: number; requested: number };
   episodeEnd: { episode: number; record: EpisodeRecord };
   retrainEpochEnd: { epoch: number; result: EpochResult };
   searchEnd: { record: SearchRecord };

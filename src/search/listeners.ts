@@ -16,6 +16,7 @@ export function attachJsonlLog(events: SearchEvents, path: string, now: () => nu
   const offs = [
     events.on('searchStart', (e) => write('searchStart', e)),
     events.on('episodeStart', (e) => write('episodeStart', e)),
+    events.on('stepStart', (e) => write('stepStart', e)),
     events.on('epochEnd', (e) => write('epochEnd', e)),
     events.on('episodeEnd', (e) => write('episodeEnd', { episode: e.episode, devScore: e.record.devScore, reward: e.record.reward })),
     events.on('retrainEpochEnd', (e) => write('retrainEpochEnd', e)),

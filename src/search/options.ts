@@ -3,7 +3,7 @@ import { UsageError } from '../util/errors.js';
 import { DEFAULT_CONTROLLER_OPTIONS, type ControllerOptions } from './controller.js';
 import { DEFAULT_REWARD_OPTIONS, type RewardOptions } from './reward.js';
 import { REGIME_NAMES, type RegimeName, type RegimeOverrides } from './regime.js';
-import { SEARCH_STRATEGIES, type SearchStrategy } from './strategy.js';
+import { SEARCH_STRATEGIES, STRATEGIES, type SearchStrategy } from './strategy.js';
 
 /** A regime by name with overrides; the search resolves it for its task (see regime.ts). */
 export interface RegimeSpec {
@@ -29,6 +29,11 @@ export interface SearchOptions {
   retrain: boolean;
   /** Epochs of that retraining; defaults to the search budget, episodes × epochsPerEpisode. */
   retrainEpochs: number;
+  /**
+   * Episodes trained at once per controller step (`--parallel K`, an extension of the paper). Present only when
+   * K > 1, so a sequential search's options (and search.json) are those of searches saved before it existed.
+   */
+  parallel?: number;
 }
 
 export interface SearchOptionsInput {
@@ -44,6 +49,8 @@ export interface SearchOptionsInput {
   evaluateTest?: boolean;
   retrain?: boolean;
   retrainEpochs?: number | undefined;
+  /** Default 1 (the paper's sequential search). */
+  parallel?: number | undefined;
 }
 
 export const DEFAULT_SEARCH_OPTIONS = Object.freeze({
@@ -79,6 +86,10 @@ export function resolveSearchOptions(input: SearchOptionsInput): SearchOptions {
   const controller: ControllerOptions = { ...DEFAULT_CONTROLLER_OPTIONS, ...input.controller };
   if (!(controller.learningRate > 0)) throw new UsageError(`controller learning rate must be > 0, got ${controller.learningRate}`);
   if (!(controller.momentum >= 0 && controller.momentum < 1)) throw new UsageError(`controller momentum must be in [0, 1), got ${controller.momentum}`);
+  const parallel = positiveInt('parallel', input.parallel ?? 1);
+  if (parallel > 1 && STRATEGIES[strategy].singleModel) {
+    throw new UsageError(`--parallel ${parallel}: the ${STRATEGIES[strategy].label} baseline trains a single model, so it has no episodes to run at once (use --parallel 1)`);
+  }
   return {
     outDir: input.outDir,
     strategy,
@@ -91,6 +102,7 @@ export function resolveSearchOptions(input: SearchOptionsInput): SearchOptions {
     evaluateTest: input.evaluateTest ?? d.evaluateTest,
     retrain: input.retrain ?? d.retrain,
     retrainEpochs: positiveInt('retrain epochs', input.retrainEpochs ?? episodes * epochsPerEpisode),
+    ...(parallel > 1 ? { parallel } : {}),
   };
 }
 

@@ -1,5 +1,5 @@
 // The resumable ACE episode loop (Wang et al. 2021, Alg. 1): sample a selection, train the persistent model, reward, update.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EpochResult, EpisodeSettings, SearchableTask } from '../tasks/task.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-fs.js';
@@ -16,9 +16,14 @@ import { StateStore } from '../util/state-store.js';
 import { STRATEGIES, planEpisode, type EpisodePlan } from './strategy.js';
 import { episodeDone, resolveRegime, type Regime, type StopRule } from './regime.js';
 import { epochStep, type CommitStage as EpochStage } from '../training/epoch-step.js';
+import { branchDirName, inProcessRunner, prepareBranch, removeStepFolders, stepDirName, type BranchRunner, type BranchStage } from './parallel.js';
 
-/** Points where a test may interrupt the loop (by throwing) to check that every crash point resumes exactly. */
-export type CommitStage = EpochStage | 'record-written';
+/**
+ * Points where a test may interrupt the loop (by throwing) to check that every crash point resumes exactly.
+ * `--parallel K` adds 'step-planned' (the step's K plans committed) and 'step-merged' (its results committed,
+ * before its folder is removed); the merge commit passes through 'task-saved', 'state-written' and 'committed'.
+ */
+export type CommitStage = EpochStage | 'record-written' | 'step-planned' | 'step-merged';
 
 export interface SearchDependencies {
   /** A new, untrained task model (for `retrain`). */
@@ -27,6 +32,20 @@ export interface SearchDependencies {
   onStage?: (stage: CommitStage, globalEpoch: number) => void;
   /** Wall clock in milliseconds (injectable so tests need not depend on time). */
   now?: () => number;
+  /** Runs the branches of a `--parallel K` step (default: one after another in this process, on `task`). */
+  branchRunner?: BranchRunner;
+  /** With the default runner: called at each stage of each branch; throwing aborts the search. */
+  onBranchStage?: (stage: BranchStage, where: { episode: number; branch: number; epoch: number }) => void;
+}
+
+/** A `--parallel K` step in progress: its plans are drawn and committed, its branches train in step-NNNN/. */
+interface ParallelStep {
+  firstEpisode: number;
+  /** K for this step (the option, or fewer when the episode budget runs out). */
+  requested: number;
+  plans: EpisodePlan[];
+  /** The search's best dev score when the step began. */
+  startBest: number | null;
 }
 
 /** Everything the loop needs to continue exactly; written with the task state after every epoch. */
@@ -52,6 +71,8 @@ interface SearchState {
   episodes: EpisodeRecord[];
   /** Prediction files (names under state/predictions/) of the Ensemble baseline's members. */
   ensembleMembers: string[];
+  /** `--parallel K` only (absent in sequential searches): the step in progress, null between steps. */
+  step?: ParallelStep | null;
 }
 
 export const SEARCH_FILE = 'search.json';
@@ -173,9 +194,20 @@ export async function runSearch(
     regime,
     resumedAt: latest ? { episode: state.episode, epoch: state.epochInEpisode } : null,
     done: state.episodes.map((e) => ({ epochs: e.epochs.length, seconds: e.wallSeconds })),
+    ...(options.parallel !== undefined && options.parallel > 1 ? { parallel: options.parallel } : {}),
   });
 
+  const parallel = options.parallel ?? 1;
+  const runner = deps.branchRunner ?? inProcessRunner(task, { ...(deps.onBranchStage ? { onStage: deps.onBranchStage } : {}), now });
   while (state.episode < totalEpisodes) {
+    if (parallel > 1 && state.episode > 0 && state.plan === null) {
+      // `--parallel K`: episode 0 runs as in the sequential search below; every later step trains K episodes at once.
+      const ctx: StepContext = { task, options, events, store, controller, rng, runner, stage, totalEpisodes, rule: ruleOf(state.episode), predictionsDir };
+      state = await parallelStep(ctx, state);
+      writeSearchRecord(join(options.outDir, SEARCH_FILE), buildRecord(task, options, regime, state, null));
+      stage('record-written', state.episodes.reduce((n, e) => n + e.epochs.length, 0));
+      continue;
+    }
     const episode = state.episode;
     if (state.plan === null) {
       // Episode boundary: the draw below is repeated identically after a crash, since the RNG state is the committed one.
@@ -271,11 +303,172 @@ export async function runSearch(
     if (finished) events.emit('episodeEnd', { episode, record: finished });
   }
 
+  if (parallel > 1) removeStepFolders(store.root);
   const final = await finish(task, options, state, events, deps);
   const record = buildRecord(task, options, regime, state, final);
   writeSearchRecord(join(options.outDir, SEARCH_FILE), record);
   events.emit('searchEnd', { record });
   return record;
+}
+
+interface StepContext {
+  task: SearchableTask;
+  options: SearchOptions;
+  events: SearchEvents;
+  store: StateStore<SearchState>;
+  controller: Controller;
+  rng: Rng;
+  runner: BranchRunner;
+  stage: (stage: CommitStage, globalEpoch: number) => void;
+  totalEpisodes: number;
+  rule: StopRule;
+  predictionsDir: string;
+}
+
+/** The highest value's index, ties to the lowest index. */
+function argmax(values: readonly number[]): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
+  return best;
+}
+
+/**
+ * One `--parallel K` step: draw K distinct selections from the committed RNG and commit them; train each as an
+ * episode from the same model state (through the runner, in step-NNNN/branch-k/); then reward every branch against
+ * the selection table as it was at the start of the step, make one controller update on the sum of their
+ * REINFORCE losses, continue from the end state of the best episode (ties: lowest branch), record the K selections
+ * and episodes in branch order, and commit it all as one generation.
+ */
+async function parallelStep(ctx: StepContext, start: SearchState): Promise<SearchState> {
+  const { task, options, events, store, controller, rng, stage } = ctx;
+  const entry = STRATEGIES[options.strategy];
+  const first = start.episode;
+  const epochsBefore = start.episodes.reduce((n, e) => n + e.epochs.length, 0);
+  let state = start;
+  if (!state.step) {
+    removeStepFolders(store.root);
+    const requested = Math.min(options.parallel ?? 1, ctx.totalEpisodes - first);
+    const probabilities = controller.probabilities();
+    const selections = controller.sampleDistinct(rng, state.previousSelection, requested);
+    const patience = ctx.rule.patience;
+    const plans: EpisodePlan[] = selections.map((selection) => ({
+      settings: { selection, blockWeighting: entry.blockWeighting, ...(patience !== null ? { patience } : {}) },
+      probabilities,
+      rebuildOptimizer: true,
+    }));
+    const generation = state.generation + 1;
+    state = { ...state, generation, rng: rng.getState(), step: { firstEpisode: first, requested, plans, startBest: state.best?.score ?? null } };
+    await store.commit(generation, state, (dir) => task.saveState(dir));
+    store.prune(generation, state.best?.checkpoint ?? null);
+    stage('step-planned', epochsBefore);
+  }
+  const step = state.step as ParallelStep;
+  events.emit('stepStart', { firstEpisode: first, branches: step.plans.length, requested: step.requested });
+  const stepDir = join(store.root, stepDirName(first));
+  const dirs = step.plans.map((_, b) => join(stepDir, branchDirName(b)));
+  for (let b = 0; b < step.plans.length; b++) {
+    const plan = step.plans[b];
+    events.emit('episodeStart', { episode: first + b, selection: plan.settings.selection, probabilities: plan.probabilities });
+    // The task holds the committed state of the step's start (the runner has not run yet).
+    await prepareBranch(dirs[b], {
+      episode: first + b,
+      branch: b,
+      plan,
+      rule: ctx.rule,
+      bestScore: step.startBest,
+      predictions: entry.collectsPredictions ? { test: options.evaluateTest } : null,
+    }, (dir) => task.saveState(dir));
+  }
+
+  let reported = 0;
+  let bestSeen = step.startBest;
+  const results = await ctx.runner.run(dirs, {
+    onEpoch: (e) => {
+      bestSeen = bestSeen === null ? e.result.devScore : Math.max(bestSeen, e.result.devScore);
+      events.emit('epochEnd', {
+        episode: e.episode, epoch: e.epoch, globalEpoch: epochsBefore + reported++, result: e.result, newBest: e.newBest,
+        episodeBest: e.episodeBest, bestScore: bestSeen, episodeDone: e.episodeDone, branch: e.branch,
+      });
+    },
+  });
+  if (results.length !== dirs.length) throw new Error(`the branch runner returned ${results.length} results for ${dirs.length} branches`);
+
+  // Rewards against the table at the start of the step; one update on the summed gradient.
+  const rewards = results.map((r) => (entry.rewards ? positionRewards(r.selection, r.devScore, state.table, state.bestEpisodeScore ?? r.devScore, options.reward) : null));
+  if (entry.updatesController) controller.updateBatch(results.map((r) => r.selection), rewards as number[][]);
+  const controllerState = controller.getState();
+  const generation = state.generation + 1;
+
+  // The search's best checkpoint: the best over every branch's epochs (each branch only checkpoints an epoch at
+  // least as good as the best when the step began; ties between branches go to the lowest).
+  let best = state.best;
+  const withBest = results.map((r) => r.best?.score ?? -Infinity);
+  const b = argmax(withBest);
+  const found = results[b].best;
+  if (found) {
+    const name = store.checkpointName(generation);
+    const target = join(store.root, name);
+    rmSync(target, { recursive: true, force: true });
+    cpSync(join(dirs[b], found.checkpoint), target, { recursive: true });
+    best = { score: found.score, selection: results[b].selection, episode: first + b, epoch: found.epoch, checkpoint: name };
+  }
+
+  let ensembleMembers = state.ensembleMembers;
+  for (let k = 0; k < results.length; k++) {
+    const file = results[k].predictions;
+    if (file === null) continue;
+    const name = `episode-${String(first + k).padStart(4, '0')}.json`;
+    writeFileAtomic(join(ctx.predictionsDir, name), readFileSync(join(dirs[k], file)));
+    ensembleMembers = [...ensembleMembers, name];
+  }
+
+  let table = state.table;
+  let bestEpisodeScore = state.bestEpisodeScore;
+  const records: EpisodeRecord[] = results.map((r, k) => {
+    table = recordSelection(table, r.selection, r.devScore, first + k);
+    bestEpisodeScore = bestEpisodeScore === null ? r.devScore : Math.max(bestEpisodeScore, r.devScore);
+    return {
+      episode: first + k,
+      selection: r.selection,
+      probabilities: step.plans[k].probabilities,
+      devScore: r.devScore,
+      reward: rewards[k],
+      theta: controllerState.theta,
+      epochs: r.epochs,
+      wallSeconds: r.seconds,
+    };
+  });
+
+  // The model goes on from the end state of the step's best episode.
+  const continued = argmax(results.map((r) => r.devScore));
+  await task.loadState(join(dirs[continued], results[continued].finalState));
+  const next: SearchState = {
+    ...state,
+    generation,
+    episode: first + results.length,
+    epochInEpisode: 0,
+    plan: null,
+    episodeBest: null,
+    episodeEpochs: [],
+    episodeSeconds: 0,
+    previousSelection: results[continued].selection,
+    controller: controllerState,
+    rng: rng.getState(),
+    table,
+    bestEpisodeScore,
+    best,
+    episodes: [...state.episodes, ...records],
+    ensembleMembers,
+    step: null,
+  };
+  const globalEpoch = epochsBefore + results.reduce((n, r) => n + r.epochs.length, 0);
+  await store.commit(generation, next, (dir) => task.saveState(dir), (s) => stage(s, globalEpoch));
+  stage('committed', globalEpoch);
+  store.prune(generation, next.best?.checkpoint ?? null);
+  stage('step-merged', globalEpoch);
+  rmSync(stepDir, { recursive: true, force: true });
+  for (const record of records) events.emit('episodeEnd', { episode: record.episode, record });
+  return next;
 }
 
 /** The result: reload the best checkpoint, save it as the final model, score test, the ensemble and the retrained model. */

@@ -100,3 +100,52 @@ test('state round-trips and the same RNG state gives the same draw', () => {
   assert.deepEqual(c.sample(r1, null), copy.sample(r2, null));
   assert.deepEqual(copy.getState(), c.getState());
 });
+
+test('updateBatch is one momentum step on the sum of the branches\' REINFORCE gradients, all taken at the same θ', () => {
+  const start = { theta: [0.4, -0.3, 1.1], velocity: [0.2, -0.1, 0.05] };
+  const sels = [[T, F, T], [F, T, T], [T, T, F]];
+  const rewards = [[0.5, -1, 2], [1.5, 0.25, -0.75], [-2, 3, 0.1]];
+  const c = new Controller(3, undefined, start);
+  c.updateBatch(sels, rewards);
+  // By hand: g = Σ_k −(a_k − σ(θ))·r_k at the starting θ; v = 0.9·v0 + g; θ = θ0 − 0.1·v.
+  const g = start.theta.map((t, l) => sels.reduce((s, a, k) => s - ((a[l] ? 1 : 0) - sigmoid(t)) * rewards[k][l], 0));
+  const v = start.velocity.map((v0, l) => 0.9 * v0 + g[l]);
+  const theta = start.theta.map((t, l) => t - 0.1 * v[l]);
+  const got = c.getState();
+  got.theta.forEach((t, l) => assert.ok(Math.abs(t - theta[l]) < 1e-12, `θ_${l}: ${t} vs ${theta[l]}`));
+  got.velocity.forEach((x, l) => assert.ok(Math.abs(x - v[l]) < 1e-12, `v_${l}`));
+  // The sum of the policyGradient vectors, and not K sequential updates (those move θ between the branches).
+  const summed = sels.map((a, k) => policyGradient(start.theta, a, rewards[k])).reduce((acc, x) => acc.map((y, l) => y + x[l]));
+  summed.forEach((x, l) => assert.ok(Math.abs(x - g[l]) < 1e-12));
+  const sequential = new Controller(3, undefined, start);
+  for (let k = 0; k < 3; k++) sequential.update(sels[k], rewards[k]);
+  assert.ok(sequential.getState().theta.some((t, l) => Math.abs(t - got.theta[l]) > 1e-6));
+  // One branch: exactly update().
+  const one = new Controller(3, undefined, start);
+  const ref = new Controller(3, undefined, start);
+  one.updateBatch([sels[0]], [rewards[0]]);
+  ref.update(sels[0], rewards[0]);
+  assert.deepEqual(one.getState(), ref.getState());
+});
+
+test('sampleDistinct: the first draw is sample(), the others are non-empty, new and not the previous; it clamps when too few exist', () => {
+  const c = new Controller(3);
+  const previous = [T, F, T];
+  const r1 = new Rng(8);
+  const r2 = new Rng(8);
+  const drawn = c.sampleDistinct(r1, previous, 4);
+  assert.deepEqual(drawn[0], c.sample(r2, previous));
+  assert.equal(drawn.length, 4);
+  const keys = drawn.map((a) => a.map(Number).join(''));
+  assert.equal(new Set(keys).size, 4);
+  for (const a of drawn) {
+    assert.ok(a.some(Boolean));
+    assert.notDeepEqual(a, previous);
+  }
+  // 3 candidates: 7 non-empty selections, 6 besides the previous one.
+  assert.equal(c.sampleDistinct(new Rng(2), previous, 10).length, 6);
+  assert.equal(new Controller(1).sampleDistinct(new Rng(2), [T], 3).length, 1);
+  // A near-deterministic policy: the redraw budget runs out and the step keeps what it found.
+  const stuck = new Controller(3, { learningRate: 0.1, momentum: 0.9, maxRedraws: 20 }, { theta: [60, 60, 60], velocity: [0, 0, 0] });
+  assert.deepEqual(stuck.sampleDistinct(new Rng(1), null, 3), [[T, T, T]]);
+});
