@@ -20,6 +20,8 @@ const SearchOptionsSchema = z.strictObject({
   'epochs-per-episode': positiveInt.optional(),
   limit: positiveInt.optional(),
   hidden: positiveInt.optional(),
+  /** `ace search --parallel K`: K episodes per controller step, as branch processes of the job. */
+  parallel: positiveInt.optional(),
   config: z.string().min(1).optional(),
   threads: positiveInt.optional(),
   reward: z.enum(['hamming', 'vanilla']).optional(),
@@ -139,6 +141,7 @@ function searchArgs(o: PlanSearchOptions, configPath: string | undefined, regime
   flag('epochs-per-episode', o['epochs-per-episode']);
   flag('limit', o.limit);
   flag('hidden', o.hidden);
+  if (o.parallel !== undefined && o.parallel > 1) flag('parallel', o.parallel);
   flag('config', configPath);
   flag('reward', o.reward);
   flag('reward-shaping', o['reward-shaping']);

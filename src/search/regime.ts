@@ -1,6 +1,7 @@
 // How long an episode trains: a fixed number of epochs, or until its score stops moving (the official ACE protocol).
 import { UsageError } from '../util/errors.js';
 import type { StopRule } from '../training/stop-rule.js';
+import type { LrSchedule, SearchableTask } from '../tasks/task.js';
 
 export { episodeDone, type StopRule } from '../training/stop-rule.js';
 
@@ -22,14 +23,6 @@ export interface Regime {
   single: StopRule;
 }
 
-export type TaskFamily = 'tagger' | 'parser';
-
-export const PARSER_TASK_NAMES: readonly string[] = Object.freeze(['dep', 'sdp', 'eud']);
-
-export function familyOf(taskName: string): TaskFamily {
-  return PARSER_TASK_NAMES.includes(taskName) ? 'parser' : 'tagger';
-}
-
 /** Where the search's defaults differ from a regime's, per option (all optional: the regime fills the rest). */
 export interface RegimeOverrides {
   maxEpochs?: number;
@@ -41,7 +34,7 @@ export interface RegimeOverrides {
 interface RegimeEntry {
   /** What `ace search --help` and the README say of it. */
   summary: string;
-  resolve(family: TaskFamily, taskName: string, epochsPerEpisode: number, episodes: number): Omit<Regime, 'name'>;
+  resolve(schedule: LrSchedule, taskName: string, epochsPerEpisode: number, episodes: number): Omit<Regime, 'name'>;
 }
 
 const rule = (maxEpochs: number, lrFraction: number | null, stallEpochs: number | null, patience: number | null): StopRule => ({ maxEpochs, lrFraction, stallEpochs, patience });
@@ -66,15 +59,15 @@ export const REGIMES: Readonly<Record<RegimeName, RegimeEntry>> = Object.freeze(
   },
   budget: {
     summary: 'episode 0 anneals with patience 1 to lr/8 (at most 40 epochs); later episodes end after two epochs without a dev gain (the rate halves after each), at most 8; ALL anneals to lr/1000 with patience 3, at most 100',
-    resolve: (family) =>
-      family === 'parser'
+    resolve: (schedule) =>
+      schedule === 'per-step'
         ? { first: rule(40, null, 5, null), episode: rule(8, null, 2, null), single: rule(100, null, 10, null) }
         : { first: rule(40, 0.125, null, 1), episode: rule(8, 0.25, null, 0), single: rule(100, 0.001, null, 3) },
   },
   official: {
     summary: 'as Alibaba-NLP/ACE: patience 5, until lr/1000 or 150 epochs (NER) / 300 (others); parsers also stop after 25 epochs without a gain',
-    resolve: (family, taskName) => {
-      if (family === 'parser') return { first: rule(300, 0.001, 25, null), episode: rule(300, 0.001, 25, null), single: rule(300, 0.001, 25, null) };
+    resolve: (schedule, taskName) => {
+      if (schedule === 'per-step') return { first: rule(300, 0.001, 25, null), episode: rule(300, 0.001, 25, null), single: rule(300, 0.001, 25, null) };
       const max = taskName === 'ner' ? 150 : 300;
       return { first: rule(max, 0.001, null, 5), episode: rule(max, 0.001, null, 5), single: rule(max, 0.001, null, 5) };
     },
@@ -89,11 +82,20 @@ function checkRule(r: StopRule, what: string): StopRule {
   return r;
 }
 
-/** The regime `name` for a task, with the episode rule's options overridden where given. */
-export function resolveRegime(name: RegimeName, taskName: string, epochsPerEpisode: number, episodes: number, overrides: RegimeOverrides = {}): Regime {
+/**
+ * The regime `name` for a task, with the episode rule's options overridden where given. A task whose rate decays
+ * per step (the parsers) stops on epochs without a gain; one on a plateau schedule (the taggers) on its rate.
+ */
+export function resolveRegime(
+  name: RegimeName,
+  task: Pick<SearchableTask, 'taskName' | 'lrSchedule'>,
+  epochsPerEpisode: number,
+  episodes: number,
+  overrides: RegimeOverrides = {},
+): Regime {
   const entry = REGIMES[name];
   if (!entry) throw new UsageError(`unknown regime '${String(name)}' (one of ${REGIME_NAMES.join(', ')})`);
-  const base = entry.resolve(familyOf(taskName), taskName, epochsPerEpisode, episodes);
+  const base = entry.resolve(task.lrSchedule, task.taskName, epochsPerEpisode, episodes);
   const episode: StopRule = {
     maxEpochs: overrides.maxEpochs ?? base.episode.maxEpochs,
     lrFraction: overrides.lrFraction ?? base.episode.lrFraction,

@@ -179,7 +179,7 @@ export async function runSearch(
   const controller = new Controller(size, options.controller, state.controller);
   const predictionsDir = join(store.root, 'predictions');
   const entry = STRATEGIES[options.strategy];
-  const regime = resolveRegime(options.regime.name, task.taskName, options.epochsPerEpisode, options.episodes, options.regime.overrides);
+  const regime = resolveRegime(options.regime.name, task, options.epochsPerEpisode, options.episodes, options.regime.overrides);
   // A single model (ALL, All+Weight) is one episode trained to convergence, except under the fixed regime, where
   // it keeps one schedule over episodes × epochsPerEpisode epochs.
   const continuous = entry.singleModel && regime.name === 'fixed';

@@ -63,6 +63,7 @@ interface SimulatedState {
 export class SimulatedTask implements SearchableTask {
   readonly taskName = 'simulated';
   readonly metricName = 'score';
+  readonly lrSchedule = 'plateau';
   readonly candidateNames: readonly string[];
   private s: SimulatedState;
 

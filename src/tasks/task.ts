@@ -59,6 +59,13 @@ export interface Evaluation {
  * A task model the search drives. The model persists across episodes; `beginEpisode` rebuilds optimizer and
  * schedule. State is saved after every epoch so a killed search resumes bit for bit.
  */
+/**
+ * How a task's learning rate falls: 'plateau' (halved when the dev score stops improving, so an episode can end
+ * once the rate is a fraction of its start) or 'per-step' (a fixed decay per update, so an episode ends after
+ * epochs without a dev gain). The search's regimes pick their stopping rules by it.
+ */
+export type LrSchedule = 'plateau' | 'per-step';
+
 export interface SearchableTask {
   readonly taskName: string;
   /** Headline metric name, e.g. 'F1', 'accuracy', 'LAS'. */
@@ -66,6 +73,7 @@ export interface SearchableTask {
   readonly candidateNames: readonly string[];
   /** The optimizer's current learning rate (what the episode's stopping rule watches). */
   readonly learningRate: number;
+  readonly lrSchedule: LrSchedule;
 
   beginEpisode(settings: EpisodeSettings): void;
   /** Train one epoch on the current episode's selection, then score dev. */

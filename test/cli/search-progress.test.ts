@@ -31,7 +31,7 @@ test('progress lines: the branch of an epoch, the step line and a clamped step a
   const stream = new Writable({ write: (c: Buffer, _e, cb) => { text += c.toString(); cb(); } });
   const events = new SearchEvents();
   const off = attachSearchProgress(events, { stream, tty: false });
-  events.emit('searchStart', { strategy: 'ace', candidates: ['a', 'b'], episodes: 4, epochsPerEpisode: 1, regime: resolveRegime('fixed', 'chunk', 1, 4, {}), resumedAt: null, done: [], parallel: 3 });
+  events.emit('searchStart', { strategy: 'ace', candidates: ['a', 'b'], episodes: 4, epochsPerEpisode: 1, regime: resolveRegime('fixed', { taskName: 'chunk', lrSchedule: 'plateau' }, 1, 4, {}), resumedAt: null, done: [], parallel: 3 });
   events.emit('stepStart', { firstEpisode: 1, branches: 2, requested: 3 });
   const result: EpochResult = { epoch: 1, trainLoss: 1, devScore: 50, tokensPerSecond: 1, seconds: 1, learningRate: 0.1 };
   events.emit('epochEnd', { episode: 2, epoch: 0, globalEpoch: 2, result, newBest: false, episodeBest: 50, bestScore: 60, episodeDone: true, branch: 1 });

@@ -66,7 +66,7 @@ test('a single pool is left out of the ids; regime, config and file data are pas
   - { id: mine, task: ner, data: train.txt, dev: dev.txt }
 pools: { p: [char, pos] }
 regime: budget
-search: { config: more.yaml, retrain: true }
+search: { config: more.yaml, retrain: true, parallel: 2 }
 `));
   assert.deepEqual(plan.jobs.map((j) => j.id), ['mine-ace-s1']);
   const a = plan.jobs[0].args;
@@ -75,6 +75,7 @@ search: { config: more.yaml, retrain: true }
   assert.equal(a[a.indexOf('--config') + 1], join(root, 'more.yaml'));
   assert.equal(a[a.indexOf('--regime') + 1], 'budget');
   assert.ok(a.includes('--retrain'));
+  assert.equal(a[a.indexOf('--parallel') + 1], '2');
   assert.equal(plan.attempts, 3);
 });
 

@@ -25,12 +25,12 @@ test('episodeDone: max epochs, the lr fraction of the episode start, and epochs 
 });
 
 test('official regime: NER to 150 epochs, other taggers 300, parsers also stop after 25 epochs without a gain', () => {
-  assert.deepEqual(resolveRegime('official', 'ner', 1, 30).episode, { maxEpochs: 150, lrFraction: 0.001, stallEpochs: null, patience: 5 });
-  assert.deepEqual(resolveRegime('official', 'pos', 1, 30).episode, { maxEpochs: 300, lrFraction: 0.001, stallEpochs: null, patience: 5 });
-  assert.deepEqual(resolveRegime('official', 'dep', 1, 30).episode, { maxEpochs: 300, lrFraction: 0.001, stallEpochs: 25, patience: null });
-  assert.deepEqual(resolveRegime('fixed', 'ner', 3, 10), { name: 'fixed', first: { maxEpochs: 3, lrFraction: null, stallEpochs: null, patience: null }, episode: { maxEpochs: 3, lrFraction: null, stallEpochs: null, patience: null }, single: { maxEpochs: 30, lrFraction: null, stallEpochs: null, patience: null } });
-  assert.equal(resolveRegime('budget', 'chunk', 1, 30, { maxEpochs: 4, patience: 2 }).episode.maxEpochs, 4);
-  assert.throws(() => resolveRegime('budget', 'chunk', 1, 30, { lrFraction: 2 }), UsageError);
+  assert.deepEqual(resolveRegime('official', { taskName: 'ner', lrSchedule: 'plateau' }, 1, 30).episode, { maxEpochs: 150, lrFraction: 0.001, stallEpochs: null, patience: 5 });
+  assert.deepEqual(resolveRegime('official', { taskName: 'pos', lrSchedule: 'plateau' }, 1, 30).episode, { maxEpochs: 300, lrFraction: 0.001, stallEpochs: null, patience: 5 });
+  assert.deepEqual(resolveRegime('official', { taskName: 'dep', lrSchedule: 'per-step' }, 1, 30).episode, { maxEpochs: 300, lrFraction: 0.001, stallEpochs: 25, patience: null });
+  assert.deepEqual(resolveRegime('fixed', { taskName: 'ner', lrSchedule: 'plateau' }, 3, 10), { name: 'fixed', first: { maxEpochs: 3, lrFraction: null, stallEpochs: null, patience: null }, episode: { maxEpochs: 3, lrFraction: null, stallEpochs: null, patience: null }, single: { maxEpochs: 30, lrFraction: null, stallEpochs: null, patience: null } });
+  assert.equal(resolveRegime('budget', { taskName: 'chunk', lrSchedule: 'plateau' }, 1, 30, { maxEpochs: 4, patience: 2 }).episode.maxEpochs, 4);
+  assert.throws(() => resolveRegime('budget', { taskName: 'chunk', lrSchedule: 'plateau' }, 1, 30, { lrFraction: 2 }), UsageError);
 });
 
 async function run(input: Omit<SearchOptionsInput, 'outDir'>) {

@@ -28,6 +28,7 @@ export interface SyntheticOptions {
 export class SyntheticTask implements SearchableTask {
   readonly taskName = 'synthetic';
   readonly metricName = 'F1';
+  readonly lrSchedule = 'plateau';
   readonly candidateNames = CANDIDATES;
   beginEpisodeCalls: EpisodeSettings[] = [];
   private s: InnerState;

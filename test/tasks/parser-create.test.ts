@@ -9,6 +9,7 @@ import { loadGraphs, loadTrees } from '../../src/datasets/registry.js';
 import { isTree } from '../../src/structs/tree.js';
 import { createTask, TASK_NAMES, type ParserOverrides, type TaskFactoryRequest } from '../../src/tasks/registry.js';
 import { createParserTask, defaultParserTask } from '../../src/tasks/dependency/create.js';
+import { resolveRegime } from '../../src/search/regime.js';
 import { isParserBundle, loadParser, predictParses } from '../../src/tasks/dependency/load.js';
 import { UsageError } from '../../src/util/errors.js';
 import { storeThreshold, sweepThresholds } from '../../src/tasks/graph/calibrate.js';
@@ -49,6 +50,9 @@ test('dep on ud-ewt: LAS task trains an epoch, saves a parser bundle that reload
   const task = await createTask(request('dep', 'ud-ewt'));
   assert.equal(task.metricName, 'LAS');
   assert.deepEqual(task.candidateNames, ['casing', 'char']);
+  // Its rate decays per step, so the regimes end its episodes on epochs without a dev gain, not on the rate.
+  assert.equal(task.lrSchedule, 'per-step');
+  assert.deepEqual(resolveRegime('budget', task, 1, 30).episode, { maxEpochs: 8, lrFraction: null, stallEpochs: 2, patience: null });
   task.beginEpisode({ selection: [true, true], blockWeighting: 'none' });
   const r = await task.trainEpoch();
   assert.equal(r.epoch, 1);

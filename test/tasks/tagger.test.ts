@@ -9,6 +9,7 @@ import { getBackend } from '../../src/engine/backend/select.js';
 import { createTaggerTask, type TaggerRequest } from '../../src/tasks/tagger/create.js';
 import { conllevalScore } from '../../src/metrics/spans.js';
 import { loadTagging } from '../../src/datasets/registry.js';
+import { resolveRegime } from '../../src/search/regime.js';
 
 const cacheDir = process.env.ACE_CACHE_DIR ?? join(tmpdir(), 'ace-ts-test-cache');
 
@@ -23,6 +24,9 @@ function request(over: Partial<TaggerRequest> = {}): TaggerRequest {
 
 test('the tagger learns CoNLL-2000 chunking far above the majority-tag baseline', { skip: dataSkip() }, async () => {
   const task = await createTaggerTask(request());
+  // A plateau schedule: the regimes end its episodes when the rate has fallen to a fraction of its start.
+  assert.equal(task.lrSchedule, 'plateau');
+  assert.deepEqual(resolveRegime('budget', task, 1, 30).episode, { maxEpochs: 8, lrFraction: 0.25, stallEpochs: null, patience: 0 });
   task.beginEpisode({ selection: [true, true, true], blockWeighting: 'none' });
   let last = 0;
   for (let e = 0; e < 3; e++) last = (await task.trainEpoch()).devScore;

@@ -30,6 +30,7 @@ export type ParserTaskEvents = TaskEvents;
 export class ParserTask<G extends Sentence, P, C> extends EpisodicTask<ExponentialLrState, ExponentialLr> {
   readonly taskName: string;
   readonly metricName: string;
+  readonly lrSchedule = 'per-step';
   readonly parser: Parser;
   private readonly gold: C[];
 

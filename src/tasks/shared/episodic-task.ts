@@ -3,7 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import type { Optimizer, PartialLoad } from '../../engine/index.js';
 import { Rng } from '../../util/rng.js';
-import type { EpisodeSettings, EpochResult, Evaluation, SearchableTask, Split } from '../task.js';
+import type { EpisodeSettings, EpochResult, Evaluation, LrSchedule, SearchableTask, Split } from '../task.js';
 import { loadTrainingState, saveTrainingState } from './training-state.js';
 
 /** The model side: a bundle that saves, reloads its parameters, and says how it weights blocks. */
@@ -25,6 +25,7 @@ export interface Schedule<S> {
 export abstract class EpisodicTask<S, Sch extends Schedule<S>> implements SearchableTask {
   abstract readonly taskName: string;
   abstract readonly metricName: string;
+  abstract readonly lrSchedule: LrSchedule;
   readonly candidateNames: readonly string[];
   protected readonly rng: Rng;
   protected optimizer: Optimizer | null = null;

@@ -50,6 +50,7 @@ export type TaggerTaskEvents = TaskEvents;
 export class TaggerTask extends EpisodicTask<ReduceLrOnPlateauState, ReduceLrOnPlateau> {
   readonly taskName: string;
   readonly metricName: string;
+  readonly lrSchedule = 'plateau';
   readonly tagger: Tagger;
   private readonly gold: Int32Array[];
 
