@@ -1,6 +1,6 @@
 // Comparison tables of finished searches: per data set/task, one row per strategy (and pool) with mean ± spread over seeds; Markdown and an HTML page.
 import type { EpisodeRecord, SearchRecord } from '../search/history.js';
-import { SEARCH_STRATEGIES } from '../search/strategy.js';
+import { SEARCH_STRATEGIES, STRATEGIES, isStrategy } from '../search/strategy.js';
 import { strategyName } from './html-report.js';
 import { REPORT_CSS } from './style.js';
 import { escapeXml as esc, lineChart, PALETTE, type Series } from './svg.js';
@@ -66,14 +66,15 @@ export function stat(values: readonly number[]): Stat {
   return { mean, sd, min: Math.min(...values), max: Math.max(...values), n };
 }
 
+/** A strategy that collects its episodes' predictions (Ensemble) is scored by their vote. */
 function devOf(r: SearchRecord): number {
   const f = r.final!;
-  return r.strategy === 'ensemble' && f.ensemble ? f.ensemble.devScore : f.bestDevScore;
+  return isStrategy(r.strategy) && STRATEGIES[r.strategy].collectsPredictions && f.ensemble ? f.ensemble.devScore : f.bestDevScore;
 }
 
 function testOf(r: SearchRecord): number | null {
   const f = r.final!;
-  return r.strategy === 'ensemble' && f.ensemble ? f.ensemble.testScore : f.testScore;
+  return isStrategy(r.strategy) && STRATEGIES[r.strategy].collectsPredictions && f.ensemble ? f.ensemble.testScore : f.testScore;
 }
 
 function epochsOf(r: SearchRecord): { epochs: number; seconds: number } {
@@ -94,7 +95,7 @@ const strategyOrder = (s: string): number => {
 export function protocolOf(r: SearchRecord): string {
   const name = r.regime?.name ?? 'fixed';
   if (name !== 'fixed') return name;
-  const single = r.strategy === 'all' || r.strategy === 'all-weight';
+  const single = isStrategy(r.strategy) && STRATEGIES[r.strategy].singleModel;
   const n = single ? r.options.episodes * r.options.epochsPerEpisode : r.options.epochsPerEpisode;
   return single ? `fixed ${n} epochs` : `fixed ${n} epoch${n === 1 ? '' : 's'}/episode`;
 }
