@@ -1,6 +1,7 @@
 // `ace experiment PLAN --out DIR` (run a plan's jobs on local processes or put them on a Redis queue) and `ace experiment status DIR`.
 import type { Command } from 'commander';
 import { UsageError } from '../util/errors.js';
+import { optional, positiveInteger } from '../util/flag-values.js';
 import { hostname } from 'node:os';
 import { isFinished, jobDir, prepareExperiment } from '../experiment/job-folder.js';
 import { runLocal } from '../experiment/local-pool.js';
@@ -17,11 +18,7 @@ interface RunFlags {
   wait?: boolean;
 }
 
-function positive(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v) || Number(v) < 1) throw new UsageError(`--${name} needs a positive integer, got '${v}'`);
-  return Number(v);
-}
+const positive = optional(positiveInteger);
 
 const jobs = (n: number): string => `${n} job${n === 1 ? '' : 's'}`;
 

@@ -5,6 +5,7 @@ import { Command, Option } from 'commander';
 import type { SearchableTask } from '../tasks/task.js';
 import { writeJsonAtomic } from '../util/atomic-fs.js';
 import { UsageError } from '../util/errors.js';
+import { integer, optional, positiveNumber } from '../util/flag-values.js';
 import { SearchEvents } from '../search/events.js';
 import { attachJsonlLog } from '../search/listeners.js';
 import { resolveSearchOptions, type SearchOptions } from '../search/options.js';
@@ -111,17 +112,7 @@ interface RawFlags {
   parallel?: string;
 }
 
-function int(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  if (!/^-?\d+$/.test(v)) throw new UsageError(`--${name} needs an integer, got '${v}'`);
-  return Number(v);
-}
-
-function positiveNumber(name: string, v: string): number {
-  const n = Number(v);
-  if (!(n > 0)) throw new UsageError(`--${name} needs a positive number, got '${v}'`);
-  return n;
-}
+const int = optional(integer);
 
 /** Check the flags of a new search (`--resume` reads the saved command instead). */
 export function parseSearchFlags(given: RawFlags): SearchCommand {

@@ -16,6 +16,7 @@ import { TRAIN_FILES } from '../report/training-run.js';
 import { writeReport } from '../report/write-report.js';
 import { writeJsonAtomic } from '../util/atomic-fs.js';
 import { UsageError } from '../util/errors.js';
+import { optional, positiveInteger, positiveNumber } from '../util/flag-values.js';
 import { checkFields } from '../util/json-file.js';
 import { NewRunFolder, readSavedCommand } from './run-folder.js';
 import { sliceNotes, writeSliceNotes } from './slice-note.js';
@@ -70,18 +71,8 @@ export interface TrainFlags {
 const DEFAULT_EMBEDDINGS = 'glove,char,casing';
 const DEFAULT_EPOCHS = '30';
 
-function positive(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!(n > 0)) throw new UsageError(`--${name} needs a positive number, got '${v}'`);
-  return n;
-}
-
-function wholePositive(name: string, v: string): number {
-  const n = Number(v);
-  if (!(Number.isInteger(n) && n > 0)) throw new UsageError(`--${name} needs a positive integer, got '${v}'`);
-  return n;
-}
+const positive = optional(positiveNumber);
+const wholePositive = positiveInteger;
 
 export interface TrainSummary {
   bestEpoch: number;

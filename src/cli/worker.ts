@@ -1,6 +1,7 @@
 // `ace worker --queue redis://HOST:PORT`: run queued experiment jobs on this machine until stopped (Ctrl-C, SIGTERM).
 import type { Command } from 'commander';
 import { UsageError } from '../util/errors.js';
+import { positiveInteger } from '../util/flag-values.js';
 import { DEFAULT_QUEUE_NAME, parseRedisUrl } from '../experiment/redis.js';
 
 interface WorkerFlags {
@@ -10,10 +11,7 @@ interface WorkerFlags {
   stallSeconds: string;
 }
 
-function positive(name: string, v: string): number {
-  if (!/^\d+$/.test(v) || Number(v) < 1) throw new UsageError(`--${name} needs a positive integer, got '${v}'`);
-  return Number(v);
-}
+const positive = positiveInteger;
 
 export function register(program: Command): void {
   program

@@ -4,6 +4,7 @@ import type { Backend } from '../engine/backend/backend.js';
 import type { CandidateSpec } from '../embeddings/candidate.js';
 import { datasetSpec, loadGraphs, type TaskKind } from '../datasets/registry.js';
 import { UsageError } from '../util/errors.js';
+import { optional, positiveInteger, positiveNumber } from '../util/flag-values.js';
 import type { SearchableTask, Split, TaskEvents } from './task.js';
 import { bundleFormatOf } from './shared/bundle.js';
 import type { EvalModelOptions } from './shared/loaded-bundle.js';
@@ -136,18 +137,8 @@ export interface TaskFamily {
   readonly calibrate?: CalibrateHooks;
 }
 
-function positive(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!(n > 0)) throw new UsageError(`--${name} needs a positive number, got '${v}'`);
-  return n;
-}
-
-function wholePositive(name: string, v: string): number {
-  const n = Number(v);
-  if (!(Number.isInteger(n) && n > 0)) throw new UsageError(`--${name} needs a positive integer, got '${v}'`);
-  return n;
-}
+const positive = optional(positiveNumber);
+const wholePositive = positiveInteger;
 
 /** The value of `value` in `values`, typed as the list's members; undefined when it is not there (or absent). */
 function member<T extends string>(values: readonly T[], value: string | undefined): T | undefined {
