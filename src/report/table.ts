@@ -119,7 +119,8 @@ export function buildTables(runs: readonly TableRun[]): FamilyTable[] {
       const tests = records.map(testOf).filter((t): t is number => t !== null);
       const cost = records.map(epochsOf);
       const L = first.candidates.length;
-      const probabilities = first.strategy === 'ace'
+      // σ(θ) means something only where the controller learned (ACE); the others' stays at its start.
+      const probabilities = isStrategy(first.strategy) && STRATEGIES[first.strategy].updatesController
         ? Array.from({ length: L }, (_, l) => records.reduce((s, r) => s + r.final!.probabilities[l], 0) / records.length)
         : null;
       return {
