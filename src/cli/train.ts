@@ -3,7 +3,7 @@ import { appendFileSync, existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
-import { createTask, defaultTaskFor, familyOfTask, TASK_NAMES, trainSettings } from '../tasks/registry.js';
+import { createTask, defaultTaskFor, TASK_NAMES, trainSettings } from '../tasks/registry.js';
 import { TREE_DECODERS } from '../tasks/dependency/tree-objective.js';
 import { datasetNameOf, datasetSpec, normalizeDataRef } from '../datasets/registry.js';
 import { loadCandidateConfig } from '../embeddings/registry.js';
@@ -259,9 +259,9 @@ async function trainInFolder({ command, out, resume }: ReturnType<typeof trainCo
   writeSliceNotes(out, slice);
   stderr.write(`every epoch updates ${join(out, 'report.html')}; \`ace train --resume ${out}\` continues after a kill\n`);
   const log = join(out, TRAIN_FILES.log);
-  // The same epoch step and stopping rule as a search episode: taggers stop when their plateau schedule has cut
-  // the rate to 1/1000 of its start (flair's rule); parsers (per-step decay) run --epochs. The family says which.
-  const rule: StopRule = { maxEpochs: epochs, lrFraction: familyOfTask(taskName).trainLrFraction, stallEpochs: null, patience: null };
+  // The same epoch step and stopping rule as a search episode: a plateau schedule (the taggers) stops once it has
+  // cut the rate to 1/1000 of its start (flair's rule); a per-step decay (the parsers) runs --epochs.
+  const rule: StopRule = { maxEpochs: epochs, lrFraction: task.lrSchedule === 'plateau' ? 0.001 : null, stallEpochs: null, patience: null };
   const devScores = [...progress.devScores];
   const stop = (): boolean => progress.epochsDone >= epochs || (progress.epochsDone > 0 && episodeDone(rule, devScores, startLr, task.learningRate));
   const listeners = [

@@ -124,11 +124,6 @@ export interface TaskFamily {
   readonly refusals?: Partial<Record<ModelSettingFlag, string>>;
   /** Its settings from `ace train`'s model flags (flags of other families are refused before this is called). */
   trainSettings(task: string, flags: ModelSettingFlags): FamilySettings;
-  /**
-   * `ace train` stops when the learning rate falls to this fraction of its start (a plateau schedule; flair's rule),
-   * or null to run --epochs (a per-step decay, where the rate says nothing about convergence).
-   */
-  readonly trainLrFraction: number | null;
   /** The `format` field of the model.json its bundles carry. */
   readonly bundleFormat: string;
   /** The file formats `ace predict --format` may name for its bundles. */
@@ -182,7 +177,6 @@ const TAGGER_FAMILY: TaskFamily = {
       ...(flags.patience ? { patience: wholePositive('patience', flags.patience) } : {}),
     },
   }),
-  trainLrFraction: 0.001,
   bundleFormat: TAGGER_BUNDLE_FORMAT,
   predictFormats: PREDICT_FORMATS,
   async load(dir, options) {
@@ -252,7 +246,6 @@ const PARSER_FAMILY: TaskFamily = {
     if (decoder !== undefined) parser.decoder = decoder;
     return { parser };
   },
-  trainLrFraction: null,
   bundleFormat: PARSER_BUNDLE_FORMAT,
   predictFormats: PARSE_FORMATS,
   async load(dir, options) {
